@@ -1,0 +1,98 @@
+"""The contract every allocation strategy follows.
+
+A strategy is constructed from its validated `Params` and maps an `AllocationContext` (data
+known at the close of date D, nothing later) to target weights over the portfolio's symbols
+plus the cash symbol. Weights are long-only unless a strategy says otherwise and sum to one.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from pipelines.config import Universe
+
+
+class StrategyParams(BaseModel):
+    """Base for every strategy's parameters: unknown keys are errors, values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AllocationError(ValueError):
+    """A strategy cannot produce weights for this date; the message says why."""
+
+
+@dataclass(frozen=True)
+class AllocationContext:
+    """What a strategy may see when it allocates for `date`.
+
+    prices: (n_dates, n_assets) adjusted closes of the portfolio's symbols and the cash symbol,
+        ascending index, last row is `date`; never any row after it.
+    nav_history: the portfolio's own NAV up to the previous date (path-dependent strategies).
+    """
+
+    date: pd.Timestamp
+    prices: pd.DataFrame
+    symbols: Sequence[str]
+    cash_symbol: str
+    asset_classes: Mapping[str, str]
+    nav_history: pd.Series | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.prices) and self.prices.index[-1] > self.date:
+            raise AllocationError(f"prices run past {self.date.date()}: look-ahead refused")
+
+
+class Strategy(ABC):
+    """One allocation rule. Subclasses set `name`, `Params` and implement `weights`."""
+
+    name: ClassVar[str]
+    Params: ClassVar[type[StrategyParams]] = StrategyParams
+
+    def __init__(self, params: StrategyParams) -> None:
+        self.params = params
+
+    @classmethod
+    def default_universe(cls, params: StrategyParams, universe: "Universe") -> list[str]:
+        """Symbols held when the portfolio does not list its own: every risky asset."""
+        return [s for s in universe.symbols if s != universe.cash_symbol]
+
+    @classmethod
+    def check_universe(cls, params: StrategyParams, symbols: Sequence[str],
+                       universe: "Universe") -> None:
+        """Raise ValueError when the parameters refer to symbols outside the portfolio."""
+
+    @property
+    def lookback_days(self) -> int:
+        """Trading days of history the strategy needs; the daily run loads at least this many."""
+        return 1
+
+    @abstractmethod
+    def weights(self, ctx: AllocationContext) -> pd.Series:
+        """Target weights indexed by symbol (cash symbol included), summing to one."""
+
+    def target_weights(self, ctx: AllocationContext) -> pd.Series:
+        """Weights checked for the contract: finite, non-negative, summing to one, known symbols."""
+        w = self.weights(ctx).astype(float)
+        allowed = set(ctx.symbols) | {ctx.cash_symbol}
+        extra = sorted(set(w.index) - allowed)
+        if extra:
+            raise AllocationError(f"{self.name}: weights for symbols outside the portfolio: {extra}")
+        if not np.all(np.isfinite(w.to_numpy())):
+            raise AllocationError(f"{self.name}: non-finite weights on {ctx.date.date()}: {w.to_dict()}")
+        if (w < -1e-12).any():
+            raise AllocationError(f"{self.name}: negative weights on {ctx.date.date()}: "
+                                  f"{w[w < 0].to_dict()}")
+        total = float(w.sum())
+        if abs(total - 1.0) > 1e-9:
+            raise AllocationError(f"{self.name}: weights sum to {total!r}, not 1, on {ctx.date.date()}")
+        full = w.reindex([*ctx.symbols, ctx.cash_symbol], fill_value=0.0).clip(lower=0.0)
+        return full
