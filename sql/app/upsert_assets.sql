@@ -1,0 +1,1 @@
+INSERT OR REPLACE INTO assets BY NAME SELECT * FROM read_parquet($path);

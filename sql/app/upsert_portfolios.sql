@@ -1,0 +1,1 @@
+INSERT OR REPLACE INTO portfolios BY NAME SELECT * FROM read_parquet($path);
