@@ -156,3 +156,22 @@ def curated_max_date(settings: Settings, dataset: Dataset) -> dt.date | None:
             m = pa.compute.max(col).as_py()
             best = m if best is None or m > best else best
     return best
+
+
+def snapshot_id(settings: Settings, as_of: dt.date) -> str:
+    """Identify the data a run for `as_of` used: the raw batches ingested for that date.
+
+    Raises when the date was never ingested (or its batch was quarantined), so nothing
+    downstream runs on data that did not pass the gate.
+    """
+    import hashlib
+
+    paths = sorted(settings.raw_dir.glob(f"source=*/dataset=*/ingest_date={as_of.isoformat()}/data.parquet"))
+    if not paths:
+        raise FileNotFoundError(f"no ingested batch for {as_of} under {settings.raw_dir}; "
+                                "run market_data (or `python -m pipelines ingest`) for that date first")
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(p.read_bytes())
+    source = paths[0].parts[-4].split("=", 1)[1]
+    return f"{source}@{as_of.isoformat()}#{h.hexdigest()[:12]}"

@@ -1,0 +1,84 @@
+"""
+### market_data
+
+Every weekday after the US close: bring the Parquet lake up to the day's close and, when the
+day is a trading day with data, publish the `curated_market_data` asset that starts
+`portfolio_rebalance`.
+
+1. **resolve_date**: the trading date (the `as_of` parameter, else the logical date).
+2. **ingest**: fetch what became known by the close (prices by date, macro series by release
+   date), store the raw batch, validate it, and merge it into the curated lake.
+3. **is_trading_day**: stop here on holidays or days without new prices.
+4. **publish**: emit the asset event with the date and the data snapshot id.
+5. **record_run**: write the outcome to `pipeline_runs` (DuckDB writer pool).
+
+The logic lives in `pipelines.ingest`; this file only wires it.
+"""
+
+from __future__ import annotations
+
+from _daa import CURATED_MARKET_DATA, DEFAULT_ARGS, START_DATE, TZ, WRITER_POOL, resolve_as_of
+from airflow.sdk import Param, dag, task
+from airflow.timetables.trigger import CronTriggerTimetable
+
+
+@dag(
+    dag_id="market_data",
+    schedule=CronTriggerTimetable("30 18 * * 1-5", timezone=TZ),
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["daa", "ingest", "lake"],
+    doc_md=__doc__,
+    params={"as_of": Param(None, type=["null", "string"], format="date",
+                           description="Trading date to ingest (YYYY-MM-DD); default: the logical date")},
+)
+def market_data():
+    @task(doc_md="Resolve the trading date this run processes.")
+    def resolve_date(**context) -> str:
+        return resolve_as_of(context).isoformat()
+
+    @task(doc_md="Ingest everything known by the close of the date into the lake.")
+    def ingest(as_of: str) -> dict:
+        import datetime as dt
+
+        from pipelines.config import Settings
+        from pipelines.ingest.run import ingest as run_ingest
+
+        return run_ingest(Settings.from_env(), dt.date.fromisoformat(as_of)).to_dict()
+
+    @task.short_circuit(doc_md="Continue only when the date brought new prices.")
+    def is_trading_day(summary: dict) -> bool:
+        return bool(summary["is_trading_day"])
+
+    @task(outlets=[CURATED_MARKET_DATA], doc_md="Publish the curated-data asset event.")
+    def publish(summary: dict, *, outlet_events) -> str:
+        outlet_events[CURATED_MARKET_DATA].extra = {
+            "as_of": summary["as_of"], "snapshot_id": summary["snapshot_id"]}
+        return summary["snapshot_id"]
+
+    @task(pool=WRITER_POOL, trigger_rule="none_failed",
+          doc_md="Record the ingest in `pipeline_runs`.")
+    def record_run(summary: dict, **context) -> None:
+        import datetime as dt
+
+        from pipelines.config import Settings
+        from pipelines.warehouse.loader import record_run as record
+
+        record(Settings.from_env(), context["run_id"], "market_data.ingest",
+               "success" if summary["is_trading_day"] else "skipped",
+               as_of=dt.date.fromisoformat(summary["as_of"]),
+               rows_written=summary["price_rows"] + summary["macro_rows"],
+               data_snapshot=summary["snapshot_id"],
+               message=f"{summary['price_rows']} price rows, {summary['macro_rows']} macro rows")
+
+    summary = ingest(resolve_date())
+    is_trading_day(summary) >> publish(summary)
+    record_run(summary)
+
+
+market_data()
+
+if __name__ == "__main__":
+    market_data().test()
