@@ -1,17 +1,25 @@
-"""Ingest one as-of date: fetch what became known, store the raw batch, merge into curated."""
+"""Ingest one as-of date: fetch what became known, check it, store the raw batch, merge curated.
+
+    fetch -> quality gate (schema, raw, curated-merged checks; GX) -> raw batch -> curated upsert
+
+Nothing reaches the raw or curated lake unless every error-severity check passed: a failing
+batch is quarantined and `ValidationFailed` is raised, naming the file, column, expectation and
+sample rows (see `pipelines.quality.gate`). Warnings are recorded and the ingest goes on.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import logging
-from dataclasses import asdict, dataclass
+import time
+from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
 from pipelines.config import Settings
 from pipelines.ingest import lake
-from pipelines.ingest.sources import get_source
+from pipelines.ingest.sources import MalformedInput, get_source
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +37,8 @@ class IngestSummary:
     prices_on_as_of: int
     snapshot_id: str
     raw_paths: list[str]
+    validation: dict = field(default_factory=dict)
+    seconds: float = 0.0
 
     @property
     def is_trading_day(self) -> bool:
@@ -46,26 +56,50 @@ def _digest(*frames: pd.DataFrame) -> str:
 
 
 def ingest(settings: Settings, as_of: dt.date, since: dt.date | None = None,
-           full_history: bool = False) -> IngestSummary:
+           full_history: bool = False, validate: bool = True) -> IngestSummary:
     """Bring the lake up to `as_of`. The window is (since, as_of]; by default the last
-    OVERLAP_DAYS when curated data exists, else the whole history."""
-    source = get_source(settings.source)
+    OVERLAP_DAYS when curated data exists, else the whole history.
+
+    `validate=False` skips the quality gate; it exists to measure the gate's cost and is not
+    used by the pipeline. Raises `ValidationFailed` when the batch is rejected.
+    """
+    from pipelines.quality.gate import QualityGate
+
+    t0 = time.perf_counter()
+    source = get_source(settings.source, settings)
     universe = settings.universe
     if since is None and not full_history and lake.curated_max_date(settings, lake.PRICES) is not None:
         since = as_of - dt.timedelta(days=OVERLAP_DAYS)
     log.info("ingest %s from %s, window (%s, %s]", settings.source, source.name, since, as_of)
-    prices = source.prices(universe, since, as_of)
-    macro = source.macro(universe, since, as_of)
+    gate = QualityGate(settings, as_of, source.name) if validate else None
+    try:
+        prices = source.prices(universe, since, as_of)
+        macro = source.macro(universe, since, as_of)
+    except MalformedInput as exc:
+        if gate is None:
+            raise
+        gate.source_files = list(getattr(source, "source_files", []))
+        gate.reject_malformed(exc)
+    validation: dict = {}
+    if gate is not None:
+        gate.source_files = list(getattr(source, "source_files", []))
+        gate.stage_batch({"prices": prices, "macro": macro})
+        gate.check_raw(prices, macro)
+        gate.check_curated(prices, macro)
     raw = [lake.write_raw(settings, source.name, lake.PRICES, as_of, prices),
            lake.write_raw(settings, source.name, lake.MACRO, as_of, macro)]
     lake.upsert_curated(settings, lake.PRICES, prices)
     lake.upsert_curated(settings, lake.MACRO, macro)
+    if gate is not None:
+        gate.discard_pending()
+        validation = asdict(gate.passed(raw))
     on_day = int((pd.to_datetime(prices["date"]) == pd.Timestamp(as_of)).sum())
     summary = IngestSummary(
         as_of=as_of.isoformat(), source=source.name,
         window_start=since.isoformat() if since else None,
         price_rows=len(prices), macro_rows=len(macro), prices_on_as_of=on_day,
         snapshot_id=f"{source.name}@{as_of.isoformat()}#{_digest(prices, macro)}",
-        raw_paths=[str(p) for p in raw])
+        raw_paths=[str(p) for p in raw], validation=validation,
+        seconds=round(time.perf_counter() - t0, 3))
     log.info("ingested %s price rows, %s macro rows (%s on %s)", len(prices), len(macro), on_day, as_of)
     return summary

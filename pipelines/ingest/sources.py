@@ -1,16 +1,38 @@
-"""The source interface and the registry of sources selectable by configuration."""
+"""The source interface and the registry of sources selectable by configuration.
+
+`DAA_SOURCE` (or `Settings.source`) picks one:
+- `bundled` (default): real series vendored in the repo, offline.
+- `files`: Parquet/CSV files dropped in a folder (`DAA_FILES_DIR`, default `$DAA_HOME/inbox`).
+- `live`: Tiingo daily prices (`TIINGO_API_TOKEN`) and FRED macro series (`FRED_API_KEY`, or the
+  keyless fredgraph.csv download without one).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 
 from pipelines.config import Universe
 
+if TYPE_CHECKING:
+    from pipelines.config import Settings
+
 PRICE_COLUMNS = ["date", "symbol", "close"]
 MACRO_COLUMNS = ["series", "obs_date", "release_date", "value"]
+
+SOURCES = ("bundled", "files", "live")
+
+
+class MalformedInput(ValueError):
+    """An input file or response cannot be read as a table; names the file and the problem."""
+
+    def __init__(self, message: str, paths: list[Path] | None = None):
+        super().__init__(message)
+        self.paths = list(paths or [])
 
 
 class Source(Protocol):
@@ -25,9 +47,35 @@ class Source(Protocol):
         """Rows (series, obs_date, release_date, value) with start < release_date <= end."""
 
 
-def get_source(name: str) -> Source:
+class CompositeSource:
+    """Prices from one source and macro series from another (e.g. Tiingo + FRED)."""
+
+    def __init__(self, name: str, prices_from: Source, macro_from: Source):
+        self.name = name
+        self._p = prices_from
+        self._m = macro_from
+
+    def prices(self, universe: Universe, start: dt.date | None, end: dt.date) -> pd.DataFrame:
+        return self._p.prices(universe, start, end)
+
+    def macro(self, universe: Universe, start: dt.date | None, end: dt.date) -> pd.DataFrame:
+        return self._m.macro(universe, start, end)
+
+
+def get_source(name: str, settings: "Settings | None" = None) -> Source:
+    """Build the source named by configuration; credentials come from the environment."""
     if name == "bundled":
         from pipelines.ingest.bundled import BundledSource
 
         return BundledSource()
-    raise ValueError(f"unknown data source {name!r}; set DAA_SOURCE to one of: bundled")
+    if name == "files":
+        from pipelines.ingest.files import FilesSource
+
+        default = settings.data_root / "inbox" if settings is not None else Path("inbox")
+        return FilesSource(Path(os.environ.get("DAA_FILES_DIR", default)))
+    if name == "live":
+        from pipelines.ingest.fred import FredSource
+        from pipelines.ingest.tiingo import TiingoSource
+
+        return CompositeSource("live", TiingoSource.from_env(), FredSource.from_env())
+    raise ValueError(f"unknown data source {name!r}; set DAA_SOURCE to one of: {', '.join(SOURCES)}")

@@ -1,0 +1,17 @@
+"""Errors the quality gate raises: they name the file, column, expectation and sample rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ValidationFailed(RuntimeError):
+    """A batch failed an error-severity check; it was quarantined and nothing downstream changed."""
+
+    def __init__(self, message: str, *, as_of: str, run_id: str, quarantine: Path | None,
+                 failures: list | None = None):
+        super().__init__(message)
+        self.as_of = as_of
+        self.run_id = run_id
+        self.quarantine = quarantine
+        self.failures = failures or []
