@@ -17,18 +17,21 @@ The logic lives in `pipelines.ingest`; this file only wires it.
 
 from __future__ import annotations
 
-from _daa import CURATED_MARKET_DATA, DEFAULT_ARGS, START_DATE, TZ, WRITER_POOL, resolve_as_of
-from airflow.sdk import Param, dag, task
+from airflow.sdk import Asset, Param, dag, task
 from airflow.timetables.trigger import CronTriggerTimetable
+
+from pipelines import orchestration as orch
+
+CURATED_MARKET_DATA = Asset(*orch.CURATED_MARKET_DATA)
 
 
 @dag(
     dag_id="market_data",
-    schedule=CronTriggerTimetable("30 18 * * 1-5", timezone=TZ),
-    start_date=START_DATE,
+    schedule=CronTriggerTimetable(orch.MARKET_DATA_CRON, timezone=orch.MARKET_TZ),
+    start_date=orch.START_DATE,
     catchup=False,
     max_active_runs=1,
-    default_args=DEFAULT_ARGS,
+    default_args=orch.task_defaults(),
     tags=["daa", "ingest", "lake"],
     doc_md=__doc__,
     params={"as_of": Param(None, type=["null", "string"], format="date",
@@ -37,7 +40,7 @@ from airflow.timetables.trigger import CronTriggerTimetable
 def market_data():
     @task(doc_md="Resolve the trading date this run processes.")
     def resolve_date(**context) -> str:
-        return resolve_as_of(context).isoformat()
+        return orch.resolve_as_of(context["params"], [], context.get("logical_date")).isoformat()
 
     @task(doc_md="Ingest everything known by the close of the date into the lake.")
     def ingest(as_of: str) -> dict:
@@ -58,7 +61,7 @@ def market_data():
             "as_of": summary["as_of"], "snapshot_id": summary["snapshot_id"]}
         return summary["snapshot_id"]
 
-    @task(pool=WRITER_POOL, trigger_rule="none_failed",
+    @task(pool=orch.WRITER_POOL, trigger_rule="none_failed",
           doc_md="Record the ingest in `pipeline_runs`.")
     def record_run(summary: dict, **context) -> None:
         import datetime as dt

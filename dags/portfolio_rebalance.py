@@ -12,17 +12,21 @@ Re-running a date replaces that date's rows and never duplicates them.
 
 from __future__ import annotations
 
-from _daa import CURATED_MARKET_DATA, DEFAULT_ARGS, START_DATE, WAREHOUSE_PORTFOLIOS, WRITER_POOL, resolve_as_of
-from airflow.sdk import Param, dag, task, task_group
+from airflow.sdk import Asset, Param, dag, task, task_group
+
+from pipelines import orchestration as orch
+
+CURATED_MARKET_DATA = Asset(*orch.CURATED_MARKET_DATA)
+WAREHOUSE_PORTFOLIOS = Asset(*orch.WAREHOUSE_PORTFOLIOS)
 
 
 @dag(
     dag_id="portfolio_rebalance",
     schedule=[CURATED_MARKET_DATA],
-    start_date=START_DATE,
+    start_date=orch.START_DATE,
     catchup=False,
     max_active_runs=1,
-    default_args=DEFAULT_ARGS,
+    default_args=orch.task_defaults(),
     tags=["daa", "allocation", "warehouse"],
     doc_md=__doc__,
     params={"as_of": Param(None, type=["null", "string"], format="date",
@@ -34,7 +38,9 @@ def portfolio_rebalance():
         from pipelines.config import Settings
         from pipelines.ingest.lake import snapshot_id
 
-        as_of = resolve_as_of(context)
+        events = context.get("triggering_asset_events") or {}
+        extras = [e.extra for evs in events.values() for e in evs]
+        as_of = orch.resolve_as_of(context["params"], extras, context.get("logical_date"))
         return {"as_of": as_of.isoformat(), "snapshot_id": snapshot_id(Settings.from_env(), as_of)}
 
     @task(doc_md="The managed model portfolios from `config/portfolios.yaml`.")
@@ -58,7 +64,7 @@ def portfolio_rebalance():
 
         return compute.partial(run=run).expand(portfolio_id=portfolio_ids)
 
-    @task(pool=WRITER_POOL, outlets=[WAREHOUSE_PORTFOLIOS],
+    @task(pool=orch.WRITER_POOL, outlets=[WAREHOUSE_PORTFOLIOS],
           doc_md="The single DuckDB writer: load every staged portfolio in one transaction.")
     def load(run: dict, manifests: list[str], **context) -> dict:
         import datetime as dt
