@@ -153,11 +153,15 @@ RiskProfile = Literal["conservative", "moderate", "aggressive"]
 
 
 class CostModel(_Strict):
-    """Proportional costs on traded notional: commission plus half the bid/ask spread."""
+    """What a ticket costs: commission (bps, floored at a minimum per ticket), half the bid/ask
+    spread by asset class, and market impact proportional to participation (|quantity| over the
+    day's volume). The bundled data has no volume, so the impact term is zero there."""
 
     commission_bps: float = Field(0.0, ge=0, le=500)
     min_commission: float = Field(0.0, ge=0)
     half_spread_bps: dict[str, float] = Field(default_factory=dict)
+    impact_bps: float = Field(0.0, ge=0, le=10_000,
+                              description="cost in bps of notional per 100% participation")
 
     @field_validator("half_spread_bps")
     @classmethod
@@ -168,8 +172,56 @@ class CostModel(_Strict):
         return v
 
 
+class DriftBand(_Strict):
+    """Tolerance around a target weight; with both set the tighter one applies (5/25 rule)."""
+
+    absolute: float | None = Field(None, gt=0, lt=1)
+    relative: float | None = Field(None, gt=0, le=10)
+
+    @model_validator(mode="after")
+    def _one(self) -> "DriftBand":
+        if self.absolute is None and self.relative is None:
+            raise ValueError("give absolute and/or relative")
+        return self
+
+
 class RebalanceRule(_Strict):
-    frequency: Literal["daily", "weekly", "monthly", "quarterly", "annually"] = "monthly"
+    """When to trade. Calendar dates are the first trading day of each period on or after
+    `weekday` (weekly) or `month_day` (monthly, quarterly: first month of the quarter, annually:
+    January). With `drift` set as well, a calendar date trades only if some asset is outside its
+    band; with `frequency: never` the bands are checked every day. `signal_threshold` evaluates
+    the strategy every day and trades when a target weight moves by more than it."""
+
+    frequency: Literal["daily", "weekly", "monthly", "quarterly", "annually", "never"] = "monthly"
+    weekday: int | None = Field(None, ge=0, le=4, description="0 = Monday")
+    month_day: int | None = Field(None, ge=1, le=31)
+    drift: DriftBand | None = None
+    drift_per_asset: dict[str, DriftBand] = Field(default_factory=dict)
+    to: Literal["target", "edge"] = "target"
+    min_trade_value: float = Field(0.0, ge=0)
+    min_trade_weight: float = Field(0.0, ge=0, lt=1)
+    signal_threshold: float | None = Field(None, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "RebalanceRule":
+        if self.weekday is not None and self.frequency != "weekly":
+            raise ValueError("weekday applies to weekly rebalancing only")
+        if self.month_day is not None and self.frequency not in {"monthly", "quarterly", "annually"}:
+            raise ValueError("month_day applies to monthly, quarterly or annual rebalancing only")
+        if self.frequency == "never" and not self.has_drift and self.signal_threshold is None:
+            raise ValueError("frequency 'never' needs drift bands or a signal_threshold")
+        if self.signal_threshold is not None and self.has_drift:
+            raise ValueError("signal_threshold and drift bands cannot be combined")
+        if self.to == "edge" and not self.has_drift:
+            raise ValueError("'to: edge' needs drift bands")
+        return self
+
+    @property
+    def has_drift(self) -> bool:
+        return self.drift is not None or bool(self.drift_per_asset)
+
+
+FillConvention = Literal["net", "bt"]
 
 
 class PortfolioConfig(_Strict):
@@ -190,6 +242,21 @@ class PortfolioConfig(_Strict):
     allow_leverage: bool = False
     cash_buffer: float = Field(0.0, ge=0, lt=1)
     costs: CostModel = CostModel()
+    weight_bounds: tuple[float, float] = (0.0, 1.0)
+    max_leverage: float = Field(1.0, ge=1.0, le=10.0)
+    accrue_cash: bool = True
+    fill_convention: FillConvention = "net"
+
+    @model_validator(mode="after")
+    def _check_bounds(self) -> "PortfolioConfig":
+        lo, hi = self.weight_bounds
+        if not 0 <= lo <= hi:
+            raise ValueError("weight_bounds must satisfy 0 <= min <= max")
+        if hi > 1 and not self.allow_leverage:
+            raise ValueError("weight_bounds max above 1 needs allow_leverage")
+        if self.max_leverage > 1 and not self.allow_leverage:
+            raise ValueError("max_leverage above 1 needs allow_leverage")
+        return self
 
     @property
     def symbols(self) -> list[str]:
@@ -263,6 +330,10 @@ def load_portfolios(path: Path, universe: Universe) -> list[PortfolioConfig]:
         if universe.cash_symbol in symbols:
             raise ConfigError(f"{where}: field 'universe': {universe.cash_symbol} is held as the cash "
                               "balance; leave it out of the universe")
+        stray = [s for s in cfg.rebalance.drift_per_asset if s not in symbols]
+        if stray:
+            raise ConfigError(f"{where}: field 'rebalance.drift_per_asset': symbols outside the "
+                              f"portfolio {stray}")
         try:
             strategy_cls.check_universe(params, symbols, universe)
         except ValueError as exc:

@@ -1,10 +1,19 @@
 """The portfolio engine: one code path for the daily run and the backfill.
 
 `run_portfolio` advances a portfolio from a state (holdings and cash at the close of the last
-processed date) through a list of trading dates. Each date: cash accrues the cash index, the
-rebalance rule is checked, the strategy allocates on data known at the close, trades fill at
-the close, and positions and NAV are marked. The daily run calls it with the state read back
-from the warehouse and one date; the backfill with the initial state and every date.
+processed date) through a list of trading dates. Each date: cash accrues the cash index (unless
+`accrue_cash` is off), the rebalance rule is checked, the strategy allocates on data known at
+the close, trades fill at the close, and positions and NAV are marked.
+
+Two kernels (pipelines/portfolio/simulate.py) do the work:
+- portfolios that `is_vectorisable` (calendar rule, price-only strategy, fractional units,
+  proportional costs) are pure functions of prices: they are always computed from inception
+  with the vectorised kernel (a 27-year history costs milliseconds), and `resume_point` tells a
+  daily run to recompute and keep only its new dates, so daily and backfill rows are identical;
+- everything else (drift bands, signal rules, whole units, minimum tickets, path-dependent
+  strategies) resumes from the stored state with the stepping kernel, whose arithmetic for a
+  date is the same whether the date is the first of a run or the thousandth.
+Dividends are in the adjusted closes; cash is a balance that accrues the CASH index.
 """
 
 from __future__ import annotations
@@ -18,9 +27,11 @@ import pandas as pd
 from pipelines.allocation.base import AllocationContext, AllocationError, Strategy
 from pipelines.allocation.registry import get_strategy_class
 from pipelines.config import PortfolioConfig, Universe
-from pipelines.portfolio.costs import proportional_rates
-from pipelines.portfolio.rebalancing import is_calendar_rebalance
-from pipelines.portfolio.trading import rebalance_to_target
+from pipelines.portfolio import simulate
+from pipelines.portfolio.costs import CostArrays
+from pipelines.portfolio.rebalancing import calendar_mask
+from pipelines.portfolio.targets import PRICE_ONLY, apply_bounds, precomputed_weights
+from pipelines.portfolio.trading import TradeSpec
 
 NAV_COLUMNS = ["date", "portfolio_id", "nav", "cash", "invested", "costs", "turnover",
                "daily_return", "rebalanced"]
@@ -32,12 +43,14 @@ WEIGHT_COLUMNS = ["date", "portfolio_id", "symbol", "weight"]
 
 @dataclass
 class PortfolioState:
-    """Holdings at the close of `date` (None before inception)."""
+    """Holdings at the close of `date` (None before inception); `targets` are the risky
+    weights in force (drift and signal rules compare against them)."""
 
     date: pd.Timestamp | None
     cash: float
     quantities: dict[str, float]
     nav_history: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    targets: dict[str, float] | None = None
 
     @classmethod
     def initial(cls, cfg: PortfolioConfig) -> "PortfolioState":
@@ -56,9 +69,47 @@ class EngineResult:
         return {"nav": self.nav, "positions": self.positions, "trades": self.trades,
                 "target_weights": self.target_weights}
 
+    def after(self, date: pd.Timestamp | None) -> "EngineResult":
+        """Only the rows strictly after `date` (all rows when None)."""
+        if date is None:
+            return self
+        keep = lambda df, col: df[pd.to_datetime(df[col]) > date].reset_index(drop=True)  # noqa: E731
+        return EngineResult(keep(self.nav, "date"), keep(self.positions, "date"),
+                            keep(self.trades, "trade_date"), keep(self.target_weights, "date"), self.state)
+
 
 def build_strategy(cfg: PortfolioConfig) -> Strategy:
     return get_strategy_class(cfg.strategy)(cfg.params)
+
+
+def is_vectorisable(cfg: PortfolioConfig) -> bool:
+    """Scale-free portfolios: computed from inception by the vectorised kernel."""
+    r = cfg.rebalance
+    return (cfg.strategy in PRICE_ONLY and cfg.fractional_units and r.frequency != "never"
+            and not r.has_drift and r.signal_threshold is None and r.min_trade_value == 0
+            and r.min_trade_weight == 0 and cfg.costs.min_commission == 0 and not cfg.allow_leverage)
+
+
+def resume_point(cfg: PortfolioConfig, stored: PortfolioState) -> tuple[PortfolioState, pd.Timestamp | None]:
+    """(state to run from, date after which rows are new). Vectorisable portfolios restart
+    from inception and keep only the rows after the stored date."""
+    if is_vectorisable(cfg) and stored.date is not None:
+        return PortfolioState.initial(cfg), stored.date
+    return stored, None
+
+
+def first_complete_date(prices: pd.DataFrame, symbols: Sequence[str], start: pd.Timestamp) -> pd.Timestamp | None:
+    """Inception: the first date on or after `start` where every symbol has a price."""
+    ok = prices[list(symbols)].notna().all(axis=1) & (prices.index >= start)
+    return prices.index[ok.to_numpy()][0] if ok.any() else None
+
+
+def _cash_ratio(cfg: PortfolioConfig, C: np.ndarray, pos: np.ndarray, prev: int | None) -> np.ndarray:
+    """Growth of a cash balance from the previous processed close to each run date."""
+    if not cfg.accrue_cash:
+        return np.ones(len(pos))
+    before = np.concatenate([[pos[0] if prev is None else prev], pos[:-1]])
+    return C[pos] / C[before]
 
 
 def run_portfolio(cfg: PortfolioConfig, universe: Universe, prices: pd.DataFrame,
@@ -76,84 +127,195 @@ def run_portfolio(cfg: PortfolioConfig, universe: Universe, prices: pd.DataFrame
     missing = [c for c in cols if c not in prices.columns]
     if missing:
         raise KeyError(f"{cfg.id}: prices lack columns {missing}")
+    dates = list(dates)
+    if not dates:
+        return _empty(state)
     index = prices.index
-    position = {d: i for i, d in enumerate(index)}
-    P = prices[syms].to_numpy(dtype=float)
+    where = index.get_indexer(pd.DatetimeIndex(dates))
+    if np.any(where < 0):
+        bad = [d for d, i in zip(dates, where) if i < 0]
+        raise KeyError(f"{cfg.id}: no prices for {bad[0].date()}")
+    if state.date is not None and dates[0] <= state.date:
+        raise ValueError(f"{cfg.id}: date {dates[0].date()} is not after the state date {state.date.date()}")
+    if np.any(np.diff(where) <= 0):
+        raise ValueError(f"{cfg.id}: dates must be ascending")
+    P_all = prices[syms].to_numpy(dtype=float)
     C = prices[cash_sym].to_numpy(dtype=float)
-    frame = prices[cols]
-    rates = proportional_rates(cfg.costs, syms, universe.asset_classes)
+    P = P_all[where]
+    prev = None if state.date is None else int(index.get_loc(state.date))
+    ratio = _cash_ratio(cfg, C, where, prev)
+    calendar = calendar_mask(cfg.rebalance, index)[where]
+    lo, hi = cfg.weight_bounds
+
+    q0 = np.array([[state.quantities.get(s, 0.0) for s in syms]], dtype=float)
+    held_nan = (q0[0] != 0) & ~np.isfinite(P).all(axis=0)
+    if held_nan.any():
+        bad = [s for s, b in zip(syms, held_nan) if b]
+        raise ValueError(f"{cfg.id}: held symbols without a price: {bad}")
+
+    if state.date is None and is_vectorisable(cfg) and np.isfinite(P).all():
+        out = _run_vectorised(cfg, universe, strategy, P, ratio, calendar)
+    else:
+        out = _run_stepping(cfg, universe, strategy, prices, where, P, ratio, calendar, q0, state, lo, hi)
+    return _frames(cfg, universe, dates, P, out, state)
+
+
+def _run_vectorised(cfg, universe, strategy, P, ratio, calendar) -> simulate.SimOutput:
+    events = np.flatnonzero(calendar)
+    events = np.unique(np.concatenate([[0], events]))
+    W = precomputed_weights(cfg.strategy, cfg.params, cfg.symbols, P[events])
+    W = apply_bounds(W, *cfg.weight_bounds)[None]
+    costs = CostArrays.build([cfg.costs], cfg.symbols, universe.asset_classes)
+    return simulate.vectorised(P, ratio, events, W, np.array([cfg.initial_capital]), costs,
+                               np.array([cfg.cash_buffer]), cfg.fill_convention)
+
+
+def _run_stepping(cfg, universe, strategy, prices, where, P, ratio, calendar, q0, state, lo, hi):
+    syms = cfg.symbols
+    frame = prices[[*syms, universe.cash_symbol]]
     lookback = max(1, strategy.lookback_days)
+    hist_dates = list(state.nav_history.index)
+    hist_vals = state.nav_history.to_numpy(dtype=float)
+    run_dates = prices.index[where]
 
-    q = np.array([state.quantities.get(s, 0.0) for s in syms], dtype=float)
-    cash = float(state.cash)
-    last_date = state.date
-    nav_dates = list(state.nav_history.index)
-    nav_values = list(state.nav_history.to_numpy(dtype=float))
-    prev_nav = nav_values[-1] if nav_values else float(cfg.initial_capital)
+    def targets(e: int, nav_before: np.ndarray) -> np.ndarray:
+        i = where[e]
+        if cfg.strategy in PRICE_ONLY:
+            w = precomputed_weights(cfg.strategy, cfg.params, syms, P[e][None])
+        else:
+            nav_hist = pd.Series(np.concatenate([hist_vals, nav_before[0]]),
+                                 index=pd.DatetimeIndex([*hist_dates, *run_dates[:e]]), dtype=float)
+            ctx = AllocationContext(date=run_dates[e], prices=frame.iloc[max(0, i + 1 - lookback): i + 1],
+                                    symbols=syms, cash_symbol=universe.cash_symbol,
+                                    asset_classes=universe.asset_classes, nav_history=nav_hist)
+            w = strategy.target_weights(ctx)[syms].to_numpy(dtype=float)[None]
+        if np.any((w > 0) & ~np.isfinite(P[e])[None]):
+            bad = [s for s, x, p in zip(syms, w[0], P[e]) if x > 0 and not np.isfinite(p)]
+            raise AllocationError(f"{cfg.id}: target weight on symbols without a price on "
+                                  f"{run_dates[e].date()}: {bad}")
+        return apply_bounds(w, lo, hi)
 
-    nav_rows, pos_rows, trade_rows, weight_rows = [], [], [], []
-    for date in dates:
-        i = position.get(date)
-        if i is None:
-            raise KeyError(f"{cfg.id}: no prices for {date.date()}")
-        if last_date is not None:
-            if date <= last_date:
-                raise ValueError(f"{cfg.id}: date {date.date()} is not after the state date {last_date.date()}")
-            cash *= C[i] / C[position[last_date]]
-        p = P[i]
-        finite = np.isfinite(p)
-        if np.any((q != 0) & ~finite):
-            bad = [s for s, held, ok in zip(syms, q != 0, finite) if held and not ok]
-            raise ValueError(f"{cfg.id}: held symbols without a price on {date.date()}: {bad}")
-        p_safe = np.where(finite, p, 0.0)
-        nav_pre = cash + float(q @ p_safe)
-        first = last_date is None
-        prev_trading = index[i - 1] if i > 0 else None
-        traded_cost = traded_notional = 0.0
-        rebalanced = first or is_calendar_rebalance(cfg.rebalance, date, prev_trading)
-        if rebalanced:
-            ctx = AllocationContext(
-                date=date, prices=frame.iloc[max(0, i + 1 - lookback): i + 1], symbols=syms,
-                cash_symbol=cash_sym, asset_classes=universe.asset_classes,
-                nav_history=pd.Series(nav_values, index=pd.DatetimeIndex(nav_dates), dtype=float))
-            w = strategy.target_weights(ctx)
-            weight_rows.extend((date, cfg.id, s, float(x)) for s, x in w.items())
-            wr = w[syms].to_numpy()
-            if np.any((wr > 0) & ~finite):
-                bad = [s for s, x, ok in zip(syms, wr, finite) if x > 0 and not ok]
-                raise AllocationError(f"{cfg.id}: target weight on symbols without a price on {date.date()}: {bad}")
-            reb = rebalance_to_target(q, cash, np.where(finite, p, 1.0), wr, rates, cfg.costs,
-                                      fractional=cfg.fractional_units, allow_leverage=cfg.allow_leverage,
-                                      cash_buffer=cfg.cash_buffer)
-            reason = "inception" if first else "calendar"
-            order = np.argsort(np.sign(reb.delta), kind="stable")  # sells first
-            for k in order:
-                d = reb.delta[k]
-                if d == 0:
-                    continue
-                trade_rows.append((date, cfg.id, syms[k], "BUY" if d > 0 else "SELL", abs(d), p[k],
-                                   abs(d) * p[k], reb.cost[k], reason))
-            traded_cost = float(reb.cost.sum())
-            traded_notional = float(np.abs(reb.delta) @ p_safe)
-            q, cash = reb.quantities, reb.cash
-        mv = q * p_safe
-        invested = float(mv.sum())
-        nav = cash + invested
-        for k in np.flatnonzero(q):
-            pos_rows.append((date, cfg.id, syms[k], q[k], p[k], mv[k], mv[k] / nav))
-        nav_rows.append((date, cfg.id, nav, cash, invested, traded_cost,
-                         traded_notional / nav_pre if nav_pre else 0.0, nav / prev_nav - 1.0, rebalanced))
-        nav_dates.append(date)
-        nav_values.append(nav)
-        prev_nav = nav
-        last_date = date
+    costs = CostArrays.build([cfg.costs], syms, universe.asset_classes)
+    r = cfg.rebalance
+    spec = TradeSpec(np.array([cfg.fractional_units]), np.array([cfg.allow_leverage]),
+                     np.array([cfg.cash_buffer]), np.array([r.min_trade_value]),
+                     np.array([r.min_trade_weight]), cfg.fill_convention)
+    w_force = None
+    if state.targets is not None:
+        w_force = np.array([[state.targets.get(s, 0.0) for s in syms]], dtype=float)
+    return simulate.step(r, syms, P, ratio, calendar, q0, np.array([float(state.cash)]),
+                         state.date is not None, targets, costs, spec, w_force)
 
-    final = PortfolioState(date=last_date, cash=cash,
-                           quantities={s: float(x) for s, x in zip(syms, q) if x != 0},
-                           nav_history=pd.Series(nav_values, index=pd.DatetimeIndex(nav_dates), dtype=float))
-    return EngineResult(
-        nav=pd.DataFrame(nav_rows, columns=NAV_COLUMNS),
-        positions=pd.DataFrame(pos_rows, columns=POSITION_COLUMNS),
-        trades=pd.DataFrame(trade_rows, columns=TRADE_COLUMNS),
-        target_weights=pd.DataFrame(weight_rows, columns=WEIGHT_COLUMNS),
-        state=final)
+
+def _frames(cfg: PortfolioConfig, universe: Universe, dates: list[pd.Timestamp], P: np.ndarray,
+            out: simulate.SimOutput, state: PortfolioState) -> EngineResult:
+    syms = np.array(cfg.symbols, dtype=object)
+    didx = pd.DatetimeIndex(dates)
+    nav, cash = out.nav[0], out.cash[0]
+    hist = state.nav_history
+    prev0 = float(hist.iloc[-1]) if len(hist) else float(cfg.initial_capital)
+    prev = np.concatenate([[prev0], nav[:-1]])
+    nav_df = pd.DataFrame({
+        "date": didx, "portfolio_id": cfg.id, "nav": nav, "cash": cash, "invested": nav - cash,
+        "costs": out.costs[0], "turnover": out.turnover[0], "daily_return": nav / prev - 1.0,
+        "rebalanced": out.rebalanced[0]}, columns=NAV_COLUMNS)
+    H = out.holdings()[0]                                  # (L, N)
+    t, n = np.nonzero(H)
+    qv = H[t, n]
+    mv = qv * P[t, n]
+    pos_df = pd.DataFrame({"date": didx[t], "portfolio_id": cfg.id, "symbol": syms[n], "quantity": qv,
+                           "price": P[t, n], "market_value": mv, "weight": mv / nav[t]},
+                          columns=POSITION_COLUMNS)
+    if hasattr(out, "vectorised_dq"):
+        ev = out.seg_start
+        dq, tc, W = out.vectorised_dq[0], out.vectorised_cost[0], out.vectorised_targets[0]
+        reasons = np.where(np.arange(len(ev)) == 0, "inception" if state.date is None else "calendar",
+                           "calendar").astype(object)
+        wev = ev
+    else:
+        ev = np.array([e for e, *_ in out.trades], dtype=int)
+        dq = np.array([d[0] for _, d, _, _ in out.trades]).reshape(len(ev), len(syms))
+        tc = np.array([c[0] for _, _, c, _ in out.trades]).reshape(len(ev), len(syms))
+        reasons = np.array([r[0] for *_, r in out.trades], dtype=object)
+        wev = np.array([e for e, _, _ in out.weights], dtype=int)
+        W = np.array([w[0] for _, _, w in out.weights]).reshape(len(wev), len(syms))
+    trades_df = _trade_frame(cfg.id, didx, syms, ev, dq, tc, P, reasons)
+    all_syms = np.array([*cfg.symbols, universe.cash_symbol], dtype=object)
+    Wc = np.concatenate([W, 1.0 - W.sum(axis=1, keepdims=True)], axis=1)
+    weights_df = pd.DataFrame({"date": didx[np.repeat(wev, len(all_syms))], "portfolio_id": cfg.id,
+                               "symbol": np.tile(all_syms, len(wev)), "weight": Wc.ravel()},
+                              columns=WEIGHT_COLUMNS)
+    weight_parts = [(wev[-1], W[-1])] if len(wev) else []
+    last_w = weight_parts[-1][1] if weight_parts else None
+    q_end = H[-1]
+    final = PortfolioState(
+        date=didx[-1], cash=float(cash[-1]),
+        quantities={s: float(x) for s, x in zip(cfg.symbols, q_end) if x != 0},
+        nav_history=pd.concat([hist.astype(float), pd.Series(nav, index=didx)]) if len(hist) else pd.Series(nav, index=didx),
+        targets=(dict(zip(cfg.symbols, map(float, last_w))) if last_w is not None else state.targets))
+    return EngineResult(nav_df, pos_df, trades_df, weights_df, final)
+
+
+def _trade_frame(pid: str, didx: pd.DatetimeIndex, syms: np.ndarray, ev: np.ndarray, dq: np.ndarray,
+                 tc: np.ndarray, P: np.ndarray, reasons: np.ndarray) -> pd.DataFrame:
+    """One row per ticket; within a date, sells come before buys."""
+    k, n = np.nonzero(dq)
+    d = dq[k, n]
+    order = np.lexsort((n, np.sign(d), k))
+    k, n, d = k[order], n[order], d[order]
+    e = ev[k]
+    price = P[e, n]
+    return pd.DataFrame({"trade_date": didx[e], "portfolio_id": pid, "symbol": syms[n],
+                         "side": np.where(d > 0, "BUY", "SELL"), "quantity": np.abs(d), "price": price,
+                         "notional": np.abs(d) * price, "cost": tc[k, n], "reason": reasons[k]},
+                        columns=TRADE_COLUMNS)
+
+
+def _empty(state: PortfolioState) -> EngineResult:
+    return EngineResult(pd.DataFrame(columns=NAV_COLUMNS), pd.DataFrame(columns=POSITION_COLUMNS),
+                        pd.DataFrame(columns=TRADE_COLUMNS), pd.DataFrame(columns=WEIGHT_COLUMNS), state)
+
+
+# --------------------------------------------------------------------------- many at once
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """NAV of many portfolios over the same dates: (K, L), rows in `ids` order."""
+
+    ids: list[str]
+    dates: pd.DatetimeIndex
+    nav: np.ndarray
+    costs: np.ndarray
+
+
+def run_batch(cfgs: Sequence[PortfolioConfig], universe: Universe, prices: pd.DataFrame,
+              dates: Sequence[pd.Timestamp]) -> BatchResult:
+    """Vectorisable portfolios sharing a rule, fill convention and cash switch, from inception
+    at dates[0]: one kernel call for all of them (bulk backfills and benchmarks)."""
+    first = cfgs[0]
+    for c in cfgs:
+        if not is_vectorisable(c):
+            raise ValueError(f"{c.id}: not vectorisable")
+        if (c.rebalance, c.fill_convention, c.accrue_cash) != (first.rebalance, first.fill_convention, first.accrue_cash):
+            raise ValueError(f"{c.id}: batch members must share rule, fill convention and accrue_cash")
+    syms = sorted({s for c in cfgs for s in c.symbols})
+    index = prices.index
+    didx = pd.DatetimeIndex(dates)
+    where = index.get_indexer(didx)
+    P = prices[syms].to_numpy(dtype=float)[where]
+    ratio = _cash_ratio(first, prices[universe.cash_symbol].to_numpy(dtype=float), where, None)
+    events = np.unique(np.concatenate([[0], np.flatnonzero(calendar_mask(first.rebalance, index)[where])]))
+    Pe = P[events]
+    W = np.stack([apply_bounds(_batch_weights(c, syms, Pe), *c.weight_bounds) for c in cfgs])
+    costs = CostArrays.build([c.costs for c in cfgs], syms, universe.asset_classes)
+    out = simulate.vectorised(P, ratio, events, W, np.array([c.initial_capital for c in cfgs]), costs,
+                              np.array([c.cash_buffer for c in cfgs]), first.fill_convention)
+    return BatchResult([c.id for c in cfgs], didx, out.nav, out.costs)
+
+
+def _batch_weights(cfg: PortfolioConfig, syms: list[str], Pe: np.ndarray) -> np.ndarray:
+    own = [syms.index(s) for s in cfg.symbols]
+    w = np.zeros_like(Pe)
+    w[:, own] = precomputed_weights(cfg.strategy, cfg.params, cfg.symbols, Pe[:, own])
+    return w
