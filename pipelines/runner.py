@@ -17,7 +17,7 @@ import pandas as pd
 from pipelines.config import Settings
 from pipelines.ingest import lake
 from pipelines.ingest.run import IngestSummary, ingest
-from pipelines.portfolio.engine import build_strategy, run_portfolio
+from pipelines.portfolio.engine import build_strategy, resume_point, run_portfolio
 from pipelines.portfolio.state import load_state
 from pipelines.warehouse.loader import load_staged
 from pipelines.warehouse.staging import stage_result
@@ -46,7 +46,7 @@ def compute_portfolio(settings: Settings, portfolio_id: str, as_of: dt.date, run
     universe = settings.universe
     strategy = build_strategy(cfg)
     cut = start or as_of
-    state = load_state(settings, cfg, before=cut)
+    state, keep_after = resume_point(cfg, load_state(settings, cfg, before=cut))
     anchor = state.date.date() if state.date is not None else cfg.inception
     # Calendar days that surely hold the strategy's lookback of trading days, plus slack.
     buffer = dt.timedelta(days=int(strategy.lookback_days * 7 / 5) + 10)
@@ -59,7 +59,7 @@ def compute_portfolio(settings: Settings, portfolio_id: str, as_of: dt.date, run
         complete = prices[cfg.symbols].notna().all(axis=1)
         ready = [d for d in dates if complete.loc[d]]
         dates = [d for d in dates if ready and d >= ready[0]]
-    result = run_portfolio(cfg, universe, prices, dates, state, strategy)
+    result = run_portfolio(cfg, universe, prices, dates, state, strategy).after(keep_after)
     path = stage_result(settings, run_id, cfg.id, result.tables(), data_snapshot)
     log.info("%s: %d dates staged (%s .. %s)", cfg.id, len(dates),
              dates[0].date() if dates else "-", dates[-1].date() if dates else "-")
