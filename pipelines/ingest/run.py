@@ -57,8 +57,8 @@ def _digest(*frames: pd.DataFrame) -> str:
 
 def ingest(settings: Settings, as_of: dt.date, since: dt.date | None = None,
            full_history: bool = False, validate: bool = True) -> IngestSummary:
-    """Bring the lake up to `as_of`. The window is (since, as_of]; by default the last
-    OVERLAP_DAYS when curated data exists, else the whole history.
+    """Bring the lake up to `as_of`. The window is (since, as_of]; by default it starts at the
+    lake's last date or OVERLAP_DAYS back, whichever is earlier, else the whole history.
 
     `validate=False` skips the quality gate; it exists to measure the gate's cost and is not
     used by the pipeline. Raises `ValidationFailed` when the batch is rejected.
@@ -68,8 +68,11 @@ def ingest(settings: Settings, as_of: dt.date, since: dt.date | None = None,
     t0 = time.perf_counter()
     source = get_source(settings.source, settings)
     universe = settings.universe
-    if since is None and not full_history and lake.curated_max_date(settings, lake.PRICES) is not None:
-        since = as_of - dt.timedelta(days=OVERLAP_DAYS)
+    last_known = None if full_history else lake.curated_max_date(settings, lake.PRICES)
+    if since is None and last_known is not None:
+        # Re-fetch an overlap for late or revised rows, and never leave a gap after the last
+        # date the lake holds, however long ago the previous run was.
+        since = min(as_of - dt.timedelta(days=OVERLAP_DAYS), last_known)
     log.info("ingest %s from %s, window (%s, %s]", settings.source, source.name, since, as_of)
     gate = QualityGate(settings, as_of, source.name) if validate else None
     try:
