@@ -88,7 +88,9 @@ class FilesSource:
         if not self.directory.is_dir():
             raise FileNotFoundError(f"files source: folder {self.directory} does not exist (DAA_FILES_DIR)")
         files = self._files(dataset)
-        self.source_files += [f for f in files if f not in self.source_files]
+        # The batch is every file in the folder: a rejected batch moves out as a whole.
+        batch = self._files("prices") + self._files("macro")
+        self.source_files += [f for f in batch if f not in self.source_files]
         if not files:
             raise MalformedInput(f"files source: no {dataset}*.parquet or {dataset}*.csv in {self.directory}")
         frames = [read_table_file(f, dataset) for f in files]
