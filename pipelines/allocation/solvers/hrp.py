@@ -1,0 +1,79 @@
+"""Hierarchical risk parity (Lopez de Prado, 2016).
+
+1. Correlation distance d_ij = sqrt((1 - rho_ij) / 2).
+2. Agglomerative clustering of the condensed distance matrix (scipy linkage: single, ward, ...),
+   as skfolio and PyPortfolioOpt do (not the "distance of distances" variant of the paper).
+3. Quasi-diagonalisation: assets ordered as the leaves of the dendrogram (optionally with
+   scipy's optimal leaf ordering, skfolio's default seriation).
+4. Recursive bisection of the ordered list into halves; each half's variance is that of its
+   inverse-variance portfolio, and weight is split in inverse proportion to the two variances.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from scipy.cluster import hierarchy as sch
+from scipy.spatial.distance import squareform
+
+Linkage = Literal["single", "complete", "average", "ward"]
+
+
+def correlation_distance(cov: np.ndarray) -> np.ndarray:
+    """(n, n) distance sqrt((1 - rho) / 2), zero diagonal."""
+    sd = np.sqrt(np.diag(cov))
+    corr = np.clip(cov / np.outer(sd, sd), -1.0, 1.0)
+    dist = np.sqrt(np.clip(0.5 * (1.0 - corr), 0.0, 1.0))
+    np.fill_diagonal(dist, 0.0)
+    return dist
+
+
+def quasi_diagonal_order(cov: np.ndarray, linkage: Linkage = "single",
+                         optimal_ordering: bool = False) -> np.ndarray:
+    """Asset indices in dendrogram leaf order (the quasi-diagonalisation)."""
+    condensed = squareform(correlation_distance(cov), checks=False)
+    link = sch.linkage(condensed, method=linkage)
+    if optimal_ordering:
+        link = sch.optimal_leaf_ordering(link, condensed)
+    return sch.leaves_list(link)
+
+
+def recursive_bisection(cov: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """HRP weights for assets taken in `order`, bisecting the list into halves."""
+    n = cov.shape[0]
+    ivar = 1.0 / np.diag(cov)
+    w = np.ones(n)
+    clusters = [np.asarray(order)]
+    while clusters:
+        nxt = []
+        for c in clusters:
+            if len(c) < 2:
+                continue
+            mid = len(c) // 2
+            left, right = c[:mid], c[mid:]
+            v = []
+            for part in (left, right):
+                ip = ivar[part] / ivar[part].sum()
+                v.append(ip @ cov[np.ix_(part, part)] @ ip)
+            alpha = 1.0 - v[0] / (v[0] + v[1])
+            w[left] *= alpha
+            w[right] *= 1.0 - alpha
+            nxt.extend((left, right))
+        clusters = nxt
+    return w
+
+
+def hrp_weights(cov: np.ndarray, linkage: Linkage = "single",
+                optimal_ordering: bool = False) -> np.ndarray:
+    """Long-only HRP weights summing to one. cov: (n, n) with a positive diagonal."""
+    cov = np.asarray(cov, dtype=float)
+    n = cov.shape[0]
+    if cov.shape != (n, n) or n == 0:
+        raise ValueError(f"covariance must be square and non-empty, got {cov.shape}")
+    if not np.all(np.isfinite(cov)) or not np.all(np.diag(cov) > 0):
+        raise ValueError("covariance must be finite with a positive diagonal (zero-variance asset?)")
+    if n == 1:
+        return np.ones(1)
+    w = recursive_bisection(cov, quasi_diagonal_order(cov, linkage, optimal_ordering))
+    return w / w.sum()
