@@ -32,3 +32,22 @@ FROM nav n
 JOIN portfolios p USING (portfolio_id)
 GROUP BY n.portfolio_id, p.name, p.strategy, p.risk_profile
 ORDER BY n.portfolio_id;
+
+-- Cumulative Brinson-Fachler attribution by asset class, one line per portfolio and class.
+CREATE OR REPLACE VIEW v_attribution_by_asset_class AS
+SELECT a.portfolio_id, p.name AS portfolio, a.benchmark, a.period_start, a.period_end, a.segment AS asset_class,
+       a.portfolio_weight, a.benchmark_weight, a.allocation, a.selection, a.interaction, a.total_effect,
+       a.portfolio_return, a.benchmark_return
+FROM attribution a
+LEFT JOIN portfolios p USING (portfolio_id)
+WHERE a.period = 'cumulative' AND a.level = 'asset_class'
+ORDER BY a.portfolio_id, a.segment;
+
+-- Key metrics of every portfolio since inception.
+CREATE OR REPLACE VIEW v_performance AS
+SELECT f.portfolio_id, p.strategy, p.risk_profile, f."window", f.start_date, f.end_date, f.cagr, f.volatility,
+       f.sharpe, f.sortino, f.max_drawdown, f.calmar, f.turnover, f.costs_paid, f.hit_rate,
+       f.benchmark, f.tracking_error, f.information_ratio
+FROM performance f
+LEFT JOIN portfolios p USING (portfolio_id)
+ORDER BY f.portfolio_id, f."window";

@@ -1,0 +1,3 @@
+-- NAV rows of a set of portfolios (analytics inputs).
+SELECT portfolio_id, date, nav, cash, costs, turnover, daily_return
+FROM nav WHERE portfolio_id IN (SELECT unnest($ids)) ORDER BY portfolio_id, date;
