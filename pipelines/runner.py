@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from pipelines.analytics.run import compute_and_store
 from pipelines.config import Settings
 from pipelines.ingest import lake
 from pipelines.ingest.run import IngestSummary, ingest
@@ -79,6 +80,7 @@ def _run_all(settings: Settings, as_of: dt.date, run_id: str, snapshot: str,
         manifests.append(compute_portfolio(settings, p.id, as_of, run_id, snapshot, start=start))
         log.info("[%d/%d] %s computed", i, len(settings.portfolios), p.id)
     rows = load(settings, run_id, manifests, as_of, step=step)
+    rows.update(compute_and_store(settings, as_of, run_id))
     return StepSummary(run_id, as_of.isoformat(), len(manifests), rows, time.perf_counter() - t0)
 
 
