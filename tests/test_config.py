@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import REPO, make_config_dir
+from support import REPO, make_config_dir
 from pipelines.config import ConfigError, Settings, load_portfolios, load_universe
 
 

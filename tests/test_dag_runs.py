@@ -7,7 +7,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from conftest import BASE_END, NEXT_DAY
+from support import BASE_END, NEXT_DAY
 
 TABLES = {"nav": "date", "positions": "date", "trades": "trade_date", "target_weights": "date"}
 
@@ -15,7 +15,7 @@ TABLES = {"nav": "date", "positions": "date", "trades": "trade_date", "target_we
 def _dag(dag_id):
     from airflow.dag_processing.dagbag import DagBag
 
-    from conftest import REPO
+    from support import REPO
 
     bag = DagBag(dag_folder=str(REPO / "dags"), bundle_path=REPO / "dags")
     assert not bag.import_errors, bag.import_errors

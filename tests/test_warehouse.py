@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import NEXT_DAY
+from support import NEXT_DAY
 from pipelines.ingest.run import ingest
 from pipelines.runner import compute_portfolio, run_daily
 from pipelines.warehouse.loader import load_staged
