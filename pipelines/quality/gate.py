@@ -176,7 +176,11 @@ class QualityGate:
         frame = results_frame(self.run_id, self.as_of, self.source, self.outcomes, batch_path,
                               dt.datetime.now(dt.timezone.utc))
         staged = stage_results(self.settings, frame)
-        docs = self._runner.data_docs_index() if self._runner is not None else None
+        docs = None
+        if self._runner is not None:
+            t0 = time.perf_counter()
+            docs = self._runner.build_docs([i for r in self.results for i in r.identifiers])
+            self.seconds += time.perf_counter() - t0
         report = write_run_report(self.settings, frame, run_id=self.run_id, as_of=self.as_of.isoformat(),
                                   status=status, message=message,
                                   quarantine=str(quarantine) if quarantine else None, data_docs=docs)

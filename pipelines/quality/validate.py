@@ -69,6 +69,7 @@ class SuiteResult:
     dataset: str
     outcomes: list[Outcome] = field(default_factory=list)
     seconds: float = 0.0
+    identifiers: list = field(default_factory=list)
 
     @property
     def errors(self) -> list[Outcome]:
@@ -170,7 +171,7 @@ class GXRunner:
                 gx.ValidationDefinition(name=name, data=batch, suite=suite))
             self._checkpoints[name] = ctx.checkpoints.add_or_update(gx.Checkpoint(
                 name=name, validation_definitions=[vd],
-                actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+                actions=[],  # Data Docs are built once per gate run, see build_docs
                 result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_ROWS,
                                "unexpected_index_column_names": S.INDEX_COLUMNS[dataset]}))
 
@@ -186,7 +187,15 @@ class GXRunner:
         outcomes = []
         for vr in result.run_results.values():
             outcomes += [_outcome(suite, dataset, r) for r in vr.results]
-        return SuiteResult(suite, dataset, outcomes, time.perf_counter() - t0)
+        return SuiteResult(suite, dataset, outcomes, time.perf_counter() - t0,
+                           list(result.run_results.keys()))
+
+    def build_docs(self, identifiers: list) -> Path | None:
+        """Render this run's validation pages and the site index (once per gate run: each
+        build re-compiles GX's templates, about half a second)."""
+        if identifiers:
+            self.context.build_data_docs(resource_identifiers=identifiers)
+        return self.data_docs_index()
 
     def data_docs_index(self) -> Path | None:
         for site in self.context.get_docs_sites_urls():
