@@ -75,24 +75,40 @@ class Strategy(ABC):
         """Trading days of history the strategy needs; the daily run loads at least this many."""
         return 1
 
+    @property
+    def allows_borrowing(self) -> bool:
+        """True when the weights may put the cash symbol below zero (a leveraged overlay)."""
+        return False
+
     @abstractmethod
     def weights(self, ctx: AllocationContext) -> pd.Series:
         """Target weights indexed by symbol (cash symbol included), summing to one."""
 
     def target_weights(self, ctx: AllocationContext) -> pd.Series:
-        """Weights checked for the contract: finite, non-negative, summing to one, known symbols."""
-        w = self.weights(ctx).astype(float)
-        allowed = set(ctx.symbols) | {ctx.cash_symbol}
-        extra = sorted(set(w.index) - allowed)
+        """Weights checked for the contract: finite, non-negative (cash may be negative only for
+        a strategy that `allows_borrowing`), summing to one, known symbols; every portfolio
+        symbol and the cash symbol appear, in that order."""
+        w = self.weights(ctx)
+        order = [*ctx.symbols, ctx.cash_symbol]
+        position = {s: i for i, s in enumerate(order)}
+        extra = sorted(s for s in w.index if s not in position)
         if extra:
             raise AllocationError(f"{self.name}: weights for symbols outside the portfolio: {extra}")
-        if not np.all(np.isfinite(w.to_numpy())):
+        values = w.to_numpy(dtype=float)
+        if not np.all(np.isfinite(values)):
             raise AllocationError(f"{self.name}: non-finite weights on {ctx.date.date()}: {w.to_dict()}")
-        if (w < -1e-12).any():
-            raise AllocationError(f"{self.name}: negative weights on {ctx.date.date()}: "
-                                  f"{w[w < 0].to_dict()}")
-        total = float(w.sum())
+        full = np.zeros(len(order))
+        np.add.at(full, [position[s] for s in w.index], values)
+        negative = full < -1e-12
+        if self.allows_borrowing:
+            negative[-1] = False
+        if negative.any():
+            bad = {s: float(x) for s, x, n in zip(order, full, negative) if n}
+            raise AllocationError(f"{self.name}: negative weights on {ctx.date.date()}: {bad}")
+        total = float(full.sum())
         if abs(total - 1.0) > 1e-9:
             raise AllocationError(f"{self.name}: weights sum to {total!r}, not 1, on {ctx.date.date()}")
-        full = w.reindex([*ctx.symbols, ctx.cash_symbol], fill_value=0.0).clip(lower=0.0)
-        return full
+        full[:-1] = np.maximum(full[:-1], 0.0)
+        if not self.allows_borrowing:
+            full[-1] = max(full[-1], 0.0)
+        return pd.Series(full, index=order)

@@ -1,4 +1,10 @@
-"""1/N over the portfolio's symbols that have a price on the date."""
+"""1/N over the portfolio's symbols that have a price on the date.
+
+Example portfolio params (none needed; the universe says what is held):
+
+    strategy: equal_weight
+    universe: [AAPL, AMD, BAC, BBY, CVX, GE, HD, JNJ, JPM, KO]
+"""
 
 from __future__ import annotations
 

@@ -92,15 +92,13 @@ def fallback_weights(ctx: AllocationContext, symbols: Sequence[str], fallback: F
 
 def with_cash(risky: pd.Series, ctx: AllocationContext) -> pd.Series:
     """Risky weights plus the cash symbol carrying 1 - sum (dust below 1e-12 rounded away)."""
-    risky = risky.astype(float)
-    rest = risky.drop(ctx.cash_symbol, errors="ignore")
-    rest = rest.where(rest.abs() > 1e-15, 0.0)
-    cash = 1.0 - float(rest.sum())
+    keep = np.asarray(risky.index != ctx.cash_symbol)
+    values = risky.to_numpy(dtype=float)[keep]
+    values = np.where(np.abs(values) > 1e-15, values, 0.0)
+    cash = 1.0 - float(values.sum())
     if abs(cash) < 1e-12:
         cash = 0.0
-    out = rest.copy()
-    out[ctx.cash_symbol] = cash
-    return out
+    return pd.Series(np.append(values, cash), index=[*risky.index[keep], ctx.cash_symbol])
 
 
 def risky_symbols(ctx: AllocationContext) -> list[str]:

@@ -1,4 +1,20 @@
-"""Fixed weights (60/40, 80/20, all-weather style mixes), restored on every rebalance."""
+"""Fixed weights (60/40, 80/20, all-weather style mixes), restored on every rebalance.
+
+The weights name the portfolio's symbols (the cash symbol may take a part) and sum to one;
+the portfolio's `rebalance` rule (calendar and/or drift bands) says when they are restored.
+
+Example portfolio params (config/portfolios.yaml):
+
+    strategy: static_mix
+    params: {weights: {SPX: 0.6, UST10Y: 0.4}}            # 60/40
+    params: {weights: {SPX: 0.8, UST10Y: 0.2}}            # 80/20
+    params: {weights: {SPX: 0.4, UST10Y: 0.6}}            # 40/60
+    # all-weather style (Dalio's published mix approximated with the bundled series:
+    # 30% equity, 40% long and 15% intermediate Treasuries, 15% commodities):
+    params: {weights: {SPX: 0.30, UST10Y: 0.40, UST5Y: 0.15, WTI: 0.15}}
+    # permanent-portfolio style, cash explicit:
+    params: {weights: {SPX: 0.25, UST10Y: 0.25, WTI: 0.25, CASH: 0.25}}
+"""
 
 from __future__ import annotations
 

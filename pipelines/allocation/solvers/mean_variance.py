@@ -21,6 +21,10 @@ from scipy.optimize import linprog
 from pipelines.allocation.solvers.qp import QPError, solve_qp
 
 
+class NoTangencyError(ValueError):
+    """No feasible portfolio has a positive expected excess return: no tangency portfolio."""
+
+
 @dataclass(frozen=True)
 class Constraints:
     """Long-only box bounds per asset and (mask, lo, hi) bounds on sums over groups of assets."""
@@ -116,7 +120,7 @@ def max_sharpe_weights(mu: np.ndarray, cov: np.ndarray, risk_free: float,
     excess = np.asarray(mu, dtype=float) - risk_free
     top = max_excess_return(excess, cons)
     if not top > 0:
-        raise ValueError(f"no feasible portfolio has a positive expected excess return (best {top:.3g})")
+        raise NoTangencyError(f"no feasible portfolio has a positive expected excess return (best {top:.3g})")
     ex = excess / np.abs(excess).max()
     Q = np.zeros((n + 1, n + 1))
     Q[:n, :n] = cov / float(np.mean(np.diag(cov)))

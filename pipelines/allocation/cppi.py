@@ -1,0 +1,128 @@
+"""CPPI (constant proportion portfolio insurance), with optional ratchet (TIPP).
+
+Textbook rule at the close of each date t, on the portfolio value V_t:
+    floor    F_t = floor_pct * V_0            (ratchet: floor_pct * max_{s<=t} V_s, i.e. TIPP)
+    cushion  C_t = max(V_t - F_t, 0)
+    exposure E_t = clip(multiplier * C_t / V_t, min_exposure, max_exposure)  (share of V_t)
+and the risky asset gets E_t, the safe asset (default: cash) 1 - E_t. With daily rebalancing and
+no gap, V stays above F while the risky asset's one-day loss stays below 1 / multiplier.
+
+Path dependence: the engine passes `ctx.nav_history`, the portfolio's NAV up to the previous
+trading date. V_0 is its first value (the NAV at the close of inception, after the first trades;
+the initial capital when trading is free), so the floor is anchored there. V_t for today is not
+known before trading, so the strategy reconstructs it: V_{t-1} (last NAV) grown by the return
+of the weights the rule gave for V_{t-1} over t-1 -> t. That is exact when the portfolio
+rebalances daily (`rebalance: {frequency: daily}`; add `min_trade_weight` to skip tiny trades),
+which CPPI needs; under a coarser calendar the exposure reacts only on rebalance dates anyway.
+On the first date (empty history) V_t / V_0 = 1, so E = multiplier * (1 - floor_pct).
+
+Example portfolio params:
+
+    strategy: cppi
+    universe: [SPX]           # risky asset; add safe_asset to the universe when it is not cash
+    rebalance: {frequency: daily, min_trade_weight: 0.005}
+    params: {risky_asset: SPX, multiplier: 4, floor_pct: 0.8, ratchet: true, max_exposure: 1.0}
+    # bond floor instead of cash:
+    params: {risky_asset: SPX, safe_asset: UST2Y, multiplier: 3, floor_pct: 0.85}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, model_validator
+
+from pipelines.allocation.base import AllocationContext, AllocationError, Strategy, StrategyParams
+from pipelines.allocation.inputs import with_cash
+from pipelines.allocation.registry import register
+
+if TYPE_CHECKING:
+    from pipelines.config import Universe
+
+
+class CPPIParams(StrategyParams):
+    risky_asset: str
+    safe_asset: str | None = Field(None, description="default: the cash symbol")
+    multiplier: float = Field(3.0, gt=0, le=50)
+    floor_pct: float = Field(0.8, gt=0, lt=1)
+    ratchet: bool = False
+    max_exposure: float = Field(1.0, gt=0, le=1)
+    min_exposure: float = Field(0.0, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _order(self) -> "CPPIParams":
+        if self.min_exposure > self.max_exposure:
+            raise ValueError("min_exposure exceeds max_exposure")
+        if self.safe_asset == self.risky_asset:
+            raise ValueError("safe_asset must differ from risky_asset")
+        return self
+
+
+def cppi_exposure(value: float, floor: float, multiplier: float, lo: float, hi: float) -> float:
+    """Share of `value` in the risky asset: clip(m * max(V - F, 0) / V, lo, hi)."""
+    cushion = max(value - floor, 0.0)
+    return float(np.clip(multiplier * cushion / value, lo, hi))
+
+
+@register
+class CPPI(Strategy):
+    name = "cppi"
+    Params = CPPIParams
+    params: CPPIParams
+
+    @classmethod
+    def default_universe(cls, params: CPPIParams, universe: "Universe") -> list[str]:
+        syms = [params.risky_asset]
+        if params.safe_asset and params.safe_asset != universe.cash_symbol:
+            syms.append(params.safe_asset)
+        return syms
+
+    @classmethod
+    def check_universe(cls, params: CPPIParams, symbols: Sequence[str], universe: "Universe") -> None:
+        if params.risky_asset not in symbols:
+            raise ValueError(f"risky_asset {params.risky_asset!r} is not in the portfolio's universe")
+        safe = params.safe_asset
+        if safe is not None and safe not in symbols and safe != universe.cash_symbol:
+            raise ValueError(f"safe_asset {safe!r} is not in the portfolio's universe")
+
+    @property
+    def lookback_days(self) -> int:
+        return 2
+
+    def _floor(self, anchor: float, peak: float) -> float:
+        return self.params.floor_pct * (peak if self.params.ratchet else anchor)
+
+    def current_value(self, ctx: AllocationContext) -> tuple[float, float, float]:
+        """(V_t estimate, V_0, running peak including V_t) from the NAV history; ratios when empty."""
+        p = self.params
+        nav = ctx.nav_history
+        if nav is None or len(nav) == 0:
+            return 1.0, 1.0, 1.0
+        values = nav.to_numpy(dtype=float)
+        v_prev, anchor, peak = float(values[-1]), float(values[0]), float(values.max())
+        e_prev = cppi_exposure(v_prev, self._floor(anchor, peak), p.multiplier, p.min_exposure,
+                               p.max_exposure)
+        prev_date = nav.index[-1]
+        index = ctx.prices.index
+        if len(index) < 2 or index[-2] != prev_date or index[-1] != ctx.date:
+            raise AllocationError(f"cppi: prices must hold the last NAV date {prev_date.date()} and "
+                                  f"{ctx.date.date()} as their last two rows")
+        safe = p.safe_asset or ctx.cash_symbol
+        cols = [ctx.prices.columns.get_loc(c) for c in (p.risky_asset, safe)]
+        rows = ctx.prices.to_numpy(dtype=float)[-2:, cols]
+        r = rows[1] / rows[0] - 1.0
+        if not np.all(np.isfinite(r)):
+            raise AllocationError(f"cppi: missing price for {p.risky_asset} or {safe} between "
+                                  f"{prev_date.date()} and {ctx.date.date()}")
+        value = v_prev * (1.0 + e_prev * r[0] + (1.0 - e_prev) * r[1])
+        return value, anchor, max(peak, value)
+
+    def weights(self, ctx: AllocationContext) -> pd.Series:
+        p = self.params
+        value, anchor, peak = self.current_value(ctx)
+        e = cppi_exposure(value, self._floor(anchor, peak), p.multiplier, p.min_exposure, p.max_exposure)
+        safe = p.safe_asset or ctx.cash_symbol
+        return with_cash(pd.Series({p.risky_asset: e, safe: 1.0 - e}), ctx)

@@ -1,0 +1,45 @@
+"""Inverse volatility: weights proportional to 1 / sigma_i over the trailing window.
+
+Volatility is the square root of the diagonal of the chosen covariance estimator (sample,
+ewma, ledoit_wolf). Ignores correlations (that is what risk_parity and hrp add). Assets without
+enough history get zero weight; with none eligible the `fallback` applies (see `inputs`).
+
+Example portfolio params:
+
+    strategy: inverse_vol
+    universe: [SPX, UST10Y, WTI]
+    params: {window_days: 63, min_history_days: 42, covariance: ewma, halflife_days: 21}
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipelines.allocation.base import AllocationContext, Strategy
+from pipelines.allocation.covariance import estimate_covariance
+from pipelines.allocation.inputs import (WindowParams, fallback_weights, return_window,
+                                         risky_symbols, with_cash)
+from pipelines.allocation.registry import register
+
+
+@register
+class InverseVol(Strategy):
+    name = "inverse_vol"
+    Params = WindowParams
+    params: WindowParams
+
+    @property
+    def lookback_days(self) -> int:
+        return self.params.window_days + 1
+
+    def weights(self, ctx: AllocationContext) -> pd.Series:
+        p = self.params
+        symbols = risky_symbols(ctx)
+        win = return_window(ctx, symbols, p.window_days, p.min_history_days)
+        if not win.symbols:
+            return fallback_weights(ctx, symbols, p.fallback, self.name,
+                                    f"no asset has {p.min_history_days} returns in the window")
+        vol = np.sqrt(np.diag(estimate_covariance(win.returns, p.covariance, p.halflife_days)))
+        inv = 1.0 / vol
+        return with_cash(pd.Series(inv / inv.sum(), index=win.symbols), ctx)

@@ -1,0 +1,90 @@
+"""Risk parity: long-only weights whose risk contributions match budgets (equal by default).
+
+Risk contribution of asset i is w_i (Sigma w)_i / w' Sigma w, on a covariance estimated over the
+trailing window (sample, exponentially weighted or Ledoit-Wolf; see `covariance`). Solved by
+Newton's method on the convex formulation (`solvers.risk_parity`). Assets without enough
+history are left out and the budgets renormalised over the rest; with none eligible the
+`fallback` applies (see `inputs`).
+
+Example portfolio params (config/portfolios.yaml):
+
+    strategy: risk_parity
+    universe: [SPX, UST10Y, WTI]
+    params: {covariance: ledoit_wolf, window_days: 252, min_history_days: 126}
+    # general risk budgets, one per symbol (normalised to sum to one):
+    params: {budgets: {SPX: 0.5, UST10Y: 0.3, WTI: 0.2}, covariance: ewma, halflife_days: 63}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from pydantic import field_validator
+
+from pipelines.allocation.base import AllocationContext, Strategy
+from pipelines.allocation.covariance import estimate_covariance
+from pipelines.allocation.inputs import (WindowParams, fallback_weights, return_window,
+                                         risky_symbols, with_cash)
+from pipelines.allocation.registry import register
+from pipelines.allocation.solvers.risk_parity import risk_budget_weights
+
+if TYPE_CHECKING:
+    from pipelines.config import Universe
+
+
+class RiskParityParams(WindowParams):
+    budgets: dict[str, float] | None = None
+
+    @field_validator("budgets")
+    @classmethod
+    def _positive(cls, b: dict[str, float] | None) -> dict[str, float] | None:
+        if b is not None:
+            if not b:
+                raise ValueError("give at least one budget or leave budgets out for equal risk")
+            bad = {k: v for k, v in b.items() if not (v > 0 and np.isfinite(v))}
+            if bad:
+                raise ValueError(f"budgets must be positive: {bad}")
+        return b
+
+
+@register
+class RiskParity(Strategy):
+    name = "risk_parity"
+    Params = RiskParityParams
+    params: RiskParityParams
+
+    @classmethod
+    def default_universe(cls, params: RiskParityParams, universe: "Universe") -> list[str]:
+        if params.budgets:
+            return list(params.budgets)
+        return super().default_universe(params, universe)
+
+    @classmethod
+    def check_universe(cls, params: RiskParityParams, symbols: Sequence[str],
+                       universe: "Universe") -> None:
+        if params.budgets is None:
+            return
+        outside = [s for s in params.budgets if s not in symbols]
+        missing = [s for s in symbols if s not in params.budgets]
+        if outside or missing:
+            raise ValueError(f"budgets must name exactly the portfolio's symbols: outside {outside}, "
+                             f"missing {missing}")
+
+    @property
+    def lookback_days(self) -> int:
+        return self.params.window_days + 1
+
+    def weights(self, ctx: AllocationContext) -> pd.Series:
+        p = self.params
+        symbols = risky_symbols(ctx)
+        win = return_window(ctx, symbols, p.window_days, p.min_history_days)
+        if not win.symbols:
+            return fallback_weights(ctx, symbols, p.fallback, self.name,
+                                    f"no asset has {p.min_history_days} returns in the window")
+        cov = estimate_covariance(win.returns, p.covariance, p.halflife_days)
+        budgets = None if p.budgets is None else np.array([p.budgets[s] for s in win.symbols])
+        w = risk_budget_weights(cov, budgets)
+        return with_cash(pd.Series(w, index=win.symbols), ctx)

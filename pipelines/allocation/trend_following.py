@@ -1,0 +1,122 @@
+"""Trend following (Faber-style timing): hold each asset's base weight while its trend is up,
+move that weight to the safe asset (or cash) while it is down.
+
+Signal for asset i on D: SMA_fast(D) > SMA_slow(D), where SMA_k is the mean of the last k
+closes ending at D (`fast_days: 1` means the close itself: price above its `sma_days` moving
+average). It switches on the first day the inequality holds and off on the first day it
+fails (a price exactly on its average counts as out). An asset with fewer than `sma_days`
+closes up to D has no signal yet and counts as out (documented fallback). The safe asset is
+never filtered. Base weights default to equal weights over the portfolio's symbols other than
+the safe asset; given, they must sum to one (the cash symbol may take a part).
+
+Example portfolio params (10-month SMA ~ 210 trading days, out into 10y Treasuries):
+
+    strategy: trend_following
+    universe: [SPX, WTI, UST10Y]
+    params: {sma_days: 210, safe_asset: UST10Y, base_weights: {SPX: 0.6, WTI: 0.1, UST10Y: 0.3}}
+    # or equal weights, out into cash, on a 50/200-day moving-average cross:
+    params: {sma_days: 200, fast_days: 50}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, field_validator, model_validator
+
+from pipelines.allocation.base import AllocationContext, Strategy, StrategyParams
+from pipelines.allocation.inputs import with_cash
+from pipelines.allocation.registry import register
+
+if TYPE_CHECKING:
+    from pipelines.config import Universe
+
+
+class TrendFollowingParams(StrategyParams):
+    sma_days: int = Field(210, ge=2, le=2520, description="slow moving average, trading days")
+    fast_days: int = Field(1, ge=1, description="fast moving average; 1 = the close itself")
+    safe_asset: str | None = Field(None, description="where weight goes when out; default cash")
+    base_weights: dict[str, float] | None = None
+
+    @field_validator("base_weights")
+    @classmethod
+    def _sum_to_one(cls, w: dict[str, float] | None) -> dict[str, float] | None:
+        if w is not None:
+            bad = {k: v for k, v in w.items() if not 0 <= v <= 1}
+            if not w or bad:
+                raise ValueError(f"base weights must be non-empty and lie in [0, 1]: {bad}")
+            if abs(sum(w.values()) - 1) > 1e-9:
+                raise ValueError(f"base weights must sum to 1, got {sum(w.values()):.6f}")
+        return w
+
+    @model_validator(mode="after")
+    def _fast_below_slow(self) -> "TrendFollowingParams":
+        if self.fast_days >= self.sma_days:
+            raise ValueError(f"fast_days ({self.fast_days}) must be below sma_days ({self.sma_days})")
+        return self
+
+
+def trend_signal(prices: np.ndarray, sma_days: int, fast_days: int = 1) -> np.ndarray:
+    """(n_assets,) True where SMA_fast > SMA_slow on the last row of `prices` (n_dates, n_assets);
+    False where fewer than `sma_days` finite closes end at the last row."""
+    window = prices[-sma_days:]
+    full = (len(window) == sma_days) & np.isfinite(window).all(axis=0)
+    with np.errstate(invalid="ignore"):
+        slow = window.mean(axis=0)
+        fast = window[-fast_days:].mean(axis=0)
+        return full & (fast > slow)
+
+
+@register
+class TrendFollowing(Strategy):
+    name = "trend_following"
+    Params = TrendFollowingParams
+    params: TrendFollowingParams
+
+    @classmethod
+    def default_universe(cls, params: TrendFollowingParams, universe: "Universe") -> list[str]:
+        if params.base_weights is None:
+            return super().default_universe(params, universe)
+        syms = [s for s in params.base_weights if s != universe.cash_symbol]
+        if params.safe_asset and params.safe_asset not in syms and params.safe_asset != universe.cash_symbol:
+            syms.append(params.safe_asset)
+        return syms
+
+    @classmethod
+    def check_universe(cls, params: TrendFollowingParams, symbols: Sequence[str],
+                       universe: "Universe") -> None:
+        cash = universe.cash_symbol
+        if params.safe_asset is not None and params.safe_asset not in symbols and params.safe_asset != cash:
+            raise ValueError(f"safe_asset {params.safe_asset!r} is not in the portfolio's universe")
+        if params.base_weights is not None:
+            outside = [s for s in params.base_weights if s not in symbols and s != cash]
+            if outside:
+                raise ValueError(f"base_weights name symbols outside the portfolio's universe: {outside}")
+        elif [s for s in symbols if s != params.safe_asset] == []:
+            raise ValueError("no asset to time: the universe holds only the safe asset")
+
+    @property
+    def lookback_days(self) -> int:
+        return self.params.sma_days
+
+    def _base(self, ctx: AllocationContext, safe: str) -> pd.Series:
+        if self.params.base_weights is not None:
+            return pd.Series(self.params.base_weights, dtype=float)
+        timed = [s for s in ctx.symbols if s not in (safe, ctx.cash_symbol)]
+        return pd.Series(1.0 / len(timed), index=timed)
+
+    def weights(self, ctx: AllocationContext) -> pd.Series:
+        p = self.params
+        safe = p.safe_asset or ctx.cash_symbol
+        base = self._base(ctx, safe)
+        timed = [s for s in base.index if s not in (safe, ctx.cash_symbol)]
+        prices = ctx.prices.reindex(columns=timed).to_numpy(dtype=float)
+        on = trend_signal(prices, p.sma_days, p.fast_days)
+        w = base.copy()
+        out = float(base[timed][~on].sum())
+        w[[s for s, k in zip(timed, on) if not k]] = 0.0
+        w[safe] = w.get(safe, 0.0) + out
+        return with_cash(w, ctx)
