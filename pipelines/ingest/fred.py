@@ -85,9 +85,9 @@ class FredSource:
                 body = self.client.get_json("fred/series/observations", {**params, "offset": offset})
             except HttpError as exc:
                 text = str(exc)
-                if exc.status == 400 and "api_key" in text:
+                if exc.status == 400 and "api_key" in exc.body:
                     raise AuthError(f"fred: API key rejected; check FRED_API_KEY: {text}", 400) from exc
-                if exc.status == 400 and "does not exist" in text:
+                if exc.status == 400 and "does not exist" in exc.body:
                     raise NotFound(f"fred: unknown series {fred_id!r}: {text}", 400) from exc
                 raise
             if not isinstance(body, dict) or not isinstance(body.get("observations"), list):

@@ -33,9 +33,10 @@ SECRET_PARAMS = {"api_key", "token", "apikey"}
 class HttpError(RuntimeError):
     """A request failed for good (after retries where retrying made sense)."""
 
-    def __init__(self, message: str, status: int | None = None):
+    def __init__(self, message: str, status: int | None = None, body: str = ""):
         super().__init__(message)
         self.status = status
+        self.body = body
 
 
 class AuthError(HttpError):
@@ -124,7 +125,7 @@ class HttpClient:
                 if status == 404:
                     raise NotFound(f"{shown}: HTTP 404: {body}", status)
                 if status != 429 and status < 500:
-                    raise HttpError(f"{shown}: HTTP {status}: {body}", status)
+                    raise HttpError(f"{shown}: HTTP {status}: {body}", status, body)
                 last_problem = f"HTTP {status}" + (" (rate limited)" if status == 429 else "") + f": {body}"
             if attempt < self.retries:
                 delay = self._delay(attempt, response)
