@@ -10,7 +10,6 @@ sample rows (see `pipelines.quality.gate`). Warnings are recorded and the ingest
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import time
 from dataclasses import asdict, dataclass, field
@@ -46,13 +45,6 @@ class IngestSummary:
 
     def to_dict(self) -> dict:
         return asdict(self) | {"is_trading_day": self.is_trading_day}
-
-
-def _digest(*frames: pd.DataFrame) -> str:
-    h = hashlib.sha256()
-    for f in frames:
-        h.update(pd.util.hash_pandas_object(f, index=False).to_numpy().tobytes())
-    return h.hexdigest()[:12]
 
 
 def ingest(settings: Settings, as_of: dt.date, since: dt.date | None = None,
@@ -101,7 +93,7 @@ def ingest(settings: Settings, as_of: dt.date, since: dt.date | None = None,
         as_of=as_of.isoformat(), source=source.name,
         window_start=since.isoformat() if since else None,
         price_rows=len(prices), macro_rows=len(macro), prices_on_as_of=on_day,
-        snapshot_id=f"{source.name}@{as_of.isoformat()}#{_digest(prices, macro)}",
+        snapshot_id=lake.snapshot_id(settings, as_of),
         raw_paths=[str(p) for p in raw], validation=validation,
         seconds=round(time.perf_counter() - t0, 3))
     log.info("ingested %s price rows, %s macro rows (%s on %s)", len(prices), len(macro), on_day, as_of)
