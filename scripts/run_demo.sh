@@ -19,8 +19,11 @@ echo "==> [1/4] Airflow home at $AIRFLOW_HOME (SQLite metadata, examples off)"
 airflow_init
 
 echo "==> [2/4] Ingest the embedded data and backfill every portfolio, $first .. $prev"
-python -m pipelines -v backfill --start "$first" --end "$prev" 2>&1 | grep -E "INFO pipelines\.(runner|ingest)|error" || true
-python -m pipelines query "SELECT count(*) AS nav_rows FROM nav" >/dev/null
+log="$DAA_HOME/backfill.log"
+if ! python -m pipelines -v backfill --start "$first" --end "$prev" >"$log" 2>&1; then
+  echo "    backfill FAILED, last lines of $log:"; grep -v great_expectations "$log" | tail -30; exit 1
+fi
+grep -E "INFO pipelines\.(runner|ingest\.run)" "$log" | sed -E 's/^[0-9-]+ [0-9:,]+ INFO /    /' || true
 
 echo "==> [3/4] Daily DAGs for $last: airflow dags test market_data, then portfolio_rebalance"
 for dag in market_data portfolio_rebalance; do
