@@ -149,6 +149,7 @@ class GXRunner:
         self.context = gx.get_context(mode="file", project_root_dir=str(settings.data_root))
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self._checkpoints: dict[str, Any] = {}
+        self._cfg, self._universe = cfg, universe
         self._register(cfg, universe)
 
     def _register(self, cfg: QualityConfig, universe: Universe) -> None:
@@ -182,8 +183,17 @@ class GXRunner:
 
         dataset = SUITES[suite][0]
         t0 = time.perf_counter()
-        result = self._checkpoints[suite].run(batch_parameters={"dataframe": frame},
-                                              run_id=RunIdentifier(run_name=run_name))
+        from great_expectations.exceptions.resource_freshness import ResourceFreshnessAggregateError
+
+        try:
+            result = self._checkpoints[suite].run(batch_parameters={"dataframe": frame},
+                                                  run_id=RunIdentifier(run_name=run_name))
+        except ResourceFreshnessAggregateError:
+            # Another process re-registered the suites in the shared store since we did.
+            log.info("GX suites changed on disk; registering them again")
+            self._register(self._cfg, self._universe)
+            result = self._checkpoints[suite].run(batch_parameters={"dataframe": frame},
+                                                  run_id=RunIdentifier(run_name=run_name))
         outcomes = []
         for vr in result.run_results.values():
             outcomes += [_outcome(suite, dataset, r) for r in vr.results]
