@@ -1,0 +1,179 @@
+"""Walk-forward training of the regime models and their point-in-time predictions.
+
+Refits happen on a schedule (the first trading day of every year, or quarter, during a
+backfill; the training DAG adds a refit at its own date every week). A refit at R trains on
+the samples known at R's close (models.regime); its version is a hash of what it was trained
+on, so a refit already in the registry is loaded instead of re-trained (the per-refit cache).
+
+A prediction for date D uses the latest refit with trained_through < D. The out-of-sample
+record stored with a refit is every earlier prediction whose label was known by R, scored
+against the naive baselines with the training rates of the refit that was in force.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from models.evaluation import always_risk_on, previous_month, scores
+from models.regime import (RegimeMixture, Samples, TrainingSpec, fit_mixture, make_classifier,
+                           monthly_samples, tune_classifier)
+from models.registry import ModelRecord, Registry, version_id
+
+CLASSIFIER = "risk_off_classifier"
+MIXTURE = "regime_mixture"
+Schedule = Literal["annual", "quarterly"]
+
+
+@dataclass
+class ClassifierArtifact:
+    pipeline: object
+    features: tuple[str, ...]
+    threshold: float
+    base_rate: float
+    prev: np.ndarray       # training samples' previous-month labels, for the baseline
+    y: np.ndarray
+
+    def probability(self, X: pd.DataFrame) -> np.ndarray:
+        return self.pipeline.predict_proba(X[list(self.features)].to_numpy())[:, 1]
+
+
+def refit_dates(index: pd.DatetimeIndex, as_of: pd.Timestamp, schedule: Schedule = "annual",
+                first: pd.Timestamp = pd.Timestamp("1996-01-01")) -> list[pd.Timestamp]:
+    """First trading day of each year (quarter) from `first` up to `as_of`."""
+    idx = index[(index >= first) & (index <= as_of)]
+    period = idx.to_period("Y" if schedule == "annual" else "Q")
+    firsts = pd.Series(idx, index=idx).groupby(period).min()
+    return list(pd.DatetimeIndex(firsts.to_numpy()))
+
+
+def _fingerprint(kind: str, samples: Samples, spec: TrainingSpec) -> str:
+    h = hashlib.sha256()
+    h.update(kind.encode())
+    h.update(json.dumps(asdict(spec), sort_keys=True).encode())
+    h.update(np.ascontiguousarray(samples.X.to_numpy()).tobytes())
+    h.update(np.ascontiguousarray(samples.y.to_numpy()).tobytes())
+    h.update(samples.X.index.asi8.tobytes())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Refit:
+    classifier: ModelRecord
+    mixture: ModelRecord
+    trained: bool          # False when both came from the registry
+    seconds: dict[str, float]
+
+
+def _oos(history: pd.DataFrame, known_by: pd.Timestamp) -> dict:
+    """Scores of the walk-forward predictions with labels known by `known_by`, vs baselines."""
+    h = history[history["t1"] < known_by]
+    if h.empty:
+        return {"n": 0}
+    y = h["y"].to_numpy()
+    return {"period": [str(h.index[0].date()), str(h.index[-1].date())],
+            "model": scores(y, h["p"].to_numpy()),
+            "always_risk_on": scores(y, h["p_always_on"].to_numpy()),
+            "previous_month": scores(y, h["p_previous"].to_numpy())}
+
+
+def train_refit(registry: Registry, features: pd.DataFrame, prices: pd.DataFrame, R: pd.Timestamp,
+                spec: TrainingSpec, snapshot: str, history: pd.DataFrame) -> Refit | None:
+    """Train (or load) both models as of R's close; None when there are too few samples."""
+    samples = monthly_samples(features, prices, R, spec)
+    if len(samples.y) < spec.min_samples or samples.y.nunique() < 2:
+        return None
+    trained_through = R.date()
+    window = {"train_start": str(samples.X.index[0].date()), "train_end": str(samples.X.index[-1].date()),
+              "label_known_by": str(samples.t1.iloc[-1].date()), "n_samples": int(len(samples.y))}
+    common = {"data_snapshot": snapshot, "spec": asdict(spec), "training_window": window,
+              "created_at": dt.datetime.now(dt.timezone.utc).isoformat()}
+    seconds = {}
+    trained = False
+
+    cv_version = version_id(CLASSIFIER, trained_through, _fingerprint(CLASSIFIER, samples, spec))
+    if registry.exists(CLASSIFIER, cv_version):
+        clf_rec = next(r for r in registry.records(CLASSIFIER) if r.version == cv_version)
+        seconds[CLASSIFIER] = clf_rec.meta.get("training_seconds", 0.0)
+    else:
+        t0 = time.perf_counter()
+        best, cv_scores = tune_classifier(samples, spec)
+        pipe = make_classifier(best["C"], best["balanced"], spec.seed).fit(samples.X.to_numpy(),
+                                                                          samples.y.to_numpy())
+        art = ClassifierArtifact(pipe, tuple(spec.features), spec.threshold,
+                                 float(samples.y.mean()), samples.prev.to_numpy(), samples.y.to_numpy())
+        secs = time.perf_counter() - t0
+        meta = {**common, "kind": "classifier", "features": list(spec.features),
+                "hyperparameters": best, "cv_metrics": cv_scores,
+                "oos_metrics": _oos(history, R), "training_seconds": secs,
+                "estimator": "StandardScaler+LogisticRegression, tuned by optuna TPESampler"}
+        clf_rec = registry.save(CLASSIFIER, cv_version, trained_through, art, meta)
+        seconds[CLASSIFIER] = secs
+        trained = True
+
+    mx_version = version_id(MIXTURE, trained_through, _fingerprint(MIXTURE, samples, spec))
+    if registry.exists(MIXTURE, mx_version):
+        mx_rec = next(r for r in registry.records(MIXTURE) if r.version == mx_version)
+        seconds[MIXTURE] = mx_rec.meta.get("training_seconds", 0.0)
+    else:
+        t0 = time.perf_counter()
+        mixture, info = fit_mixture(samples.X, spec)
+        secs = time.perf_counter() - t0
+        meta = {**common, "kind": "mixture", "features": list(spec.gmm_features),
+                "hyperparameters": {"n_components": info["n_components"], "covariance_type": "full"},
+                "cv_metrics": {"bic": info["bic"]}, "oos_metrics": {}, "regimes": info["profile"],
+                "training_seconds": secs,
+                "estimator": "StandardScaler+GaussianMixture, components by BIC"}
+        mx_rec = registry.save(MIXTURE, mx_version, trained_through, mixture, meta)
+        seconds[MIXTURE] = secs
+        trained = True
+    return Refit(clf_rec, mx_rec, trained, seconds)
+
+
+def _predict_months(art: ClassifierArtifact, samples_all: Samples, start: pd.Timestamp,
+                    stop: pd.Timestamp | None) -> pd.DataFrame:
+    """Walk-forward rows for sample months in (start, stop] predicted by `art`."""
+    X = samples_all.X
+    sel = (X.index > start) & (True if stop is None else X.index <= stop)
+    if not np.any(sel):
+        return pd.DataFrame(columns=["y", "t1", "p", "p_always_on", "p_previous"])
+    y = samples_all.y[sel].to_numpy()
+    n = int(sel.sum())
+    return pd.DataFrame({
+        "y": y, "t1": samples_all.t1[sel].to_numpy(), "p": art.probability(X[sel]),
+        "p_always_on": always_risk_on(art.y, n),
+        "p_previous": previous_month(art.prev, art.y, samples_all.prev[sel].to_numpy())},
+        index=X.index[sel])
+
+
+def walk_forward(registry: Registry, features: pd.DataFrame, prices: pd.DataFrame,
+                 as_of: pd.Timestamp, spec: TrainingSpec, snapshot: str,
+                 schedule: Schedule = "annual", extra_refits: tuple[pd.Timestamp, ...] = ()
+                 ) -> tuple[list[Refit], pd.DataFrame]:
+    """Train every refit up to `as_of` in order; return them and the walk-forward history."""
+    dates = sorted(set(refit_dates(prices.index, as_of, schedule)) | set(extra_refits))
+    all_samples = monthly_samples(features, prices, as_of, spec)
+    refits: list[Refit] = []
+    history = pd.DataFrame(columns=["y", "t1", "p", "p_always_on", "p_previous"])
+    for i, R in enumerate(dates):
+        refit = train_refit(registry, features, prices, R, spec, snapshot, history)
+        if refit is None:
+            continue
+        refits.append(refit)
+        art = registry.load(refit.classifier, R.date() + dt.timedelta(days=1))
+        nxt = dates[i + 1] if i + 1 < len(dates) else None
+        part = _predict_months(art, all_samples, R, nxt)
+        history = pd.concat([history, part]) if len(history) else part
+    return refits, history
+
+
+def oos_summary(history: pd.DataFrame) -> dict:
+    """Scores of the whole walk-forward history with labels known (all of it)."""
+    return _oos(history, pd.Timestamp.max)
