@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from pydantic import field_validator
 
-from pipelines.allocation.base import AllocationContext, Strategy
+from pipelines.allocation.base import AllocationContext, AllocationError, Strategy
 from pipelines.allocation.covariance import estimate_covariance
 from pipelines.allocation.inputs import (WindowParams, fallback_weights, return_window,
                                          risky_symbols, with_cash)
@@ -86,5 +86,8 @@ class RiskParity(Strategy):
                                     f"no asset has {p.min_history_days} returns in the window")
         cov = estimate_covariance(win.returns, p.covariance, p.halflife_days)
         budgets = None if p.budgets is None else np.array([p.budgets[s] for s in win.symbols])
-        w = risk_budget_weights(cov, budgets)
+        try:
+            w = risk_budget_weights(cov, budgets)
+        except ValueError as exc:
+            raise AllocationError(f"{self.name}: {exc} on {ctx.date.date()}") from exc
         return with_cash(pd.Series(w, index=win.symbols), ctx)

@@ -40,28 +40,44 @@ def quasi_diagonal_order(cov: np.ndarray, linkage: Linkage = "single",
 
 
 def recursive_bisection(cov: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """HRP weights for assets taken in `order`, bisecting the list into halves."""
-    n = cov.shape[0]
-    ivar = 1.0 / np.diag(cov)
+    """HRP weights for assets taken in `order`, bisecting the ordered list into halves.
+
+    Vectorised by level: clusters are contiguous runs of the ordered list, so the numerators
+    u' Sigma_c u of every cluster's inverse-variance portfolio come from one pair of
+    `np.add.reduceat` calls on M = Sigma_oo * u u' per level (log2 n levels, no Python loop
+    over clusters). Returns (n,) weights in the original asset order.
+    """
+    order = np.asarray(order)
+    n = len(order)
+    u = 1.0 / np.diag(cov)[order]
+    M = cov[np.ix_(order, order)] * np.outer(u, u)
+    cu = np.concatenate([[0.0], np.cumsum(u)])
     w = np.ones(n)
-    clusters = [np.asarray(order)]
-    while clusters:
-        nxt = []
-        for c in clusters:
-            if len(c) < 2:
-                continue
-            mid = len(c) // 2
-            left, right = c[:mid], c[mid:]
-            v = []
-            for part in (left, right):
-                ip = ivar[part] / ivar[part].sum()
-                v.append(ip @ cov[np.ix_(part, part)] @ ip)
-            alpha = 1.0 - v[0] / (v[0] + v[1])
-            w[left] *= alpha
-            w[right] *= 1.0 - alpha
-            nxt.extend((left, right))
-        clusters = nxt
-    return w
+    starts, ends = np.array([0]), np.array([n])
+    while True:
+        split = ends - starts >= 2
+        if not split.any():
+            break
+        mids = starts + (ends - starts) // 2
+        # children: left and right halves of split clusters, singletons carried as they are
+        c_start = np.concatenate([starts[split], mids[split], starts[~split]])
+        c_end = np.concatenate([mids[split], ends[split], ends[~split]])
+        sort = np.argsort(c_start, kind="stable")
+        c_start, c_end = c_start[sort], c_end[sort]
+        blocks = np.add.reduceat(np.add.reduceat(M, c_start, axis=0), c_start, axis=1)
+        var = np.diag(blocks) / (cu[c_end] - cu[c_start]) ** 2
+        pos = {int(a): i for i, a in enumerate(c_start)}
+        left = np.array([pos[int(a)] for a in starts[split]])
+        right = np.array([pos[int(m)] for m in mids[split]])
+        alpha = 1.0 - var[left] / (var[left] + var[right])
+        factor = np.ones(len(c_start))
+        factor[left] = alpha
+        factor[right] = 1.0 - alpha
+        w *= np.repeat(factor, c_end - c_start)
+        starts, ends = c_start, c_end
+    out = np.empty(n)
+    out[order] = w
+    return out
 
 
 def hrp_weights(cov: np.ndarray, linkage: Linkage = "single",

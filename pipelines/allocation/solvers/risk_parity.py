@@ -8,15 +8,15 @@ whose unique minimiser satisfies x_i (R x)_i = b_i, i.e. each asset's risk contr
 its budget; the weights are x / sum(x). We work on the correlation matrix R (x in units of
 volatility) for conditioning, and take Newton steps with a Cholesky solve of the Hessian
 R + diag(b / x^2) and an Armijo backtracking line search that keeps x positive. Convergence is
-quadratic: typically 5-8 iterations to machine precision. A singular covariance is fine (the
-log barrier makes the Hessian positive definite); a zero-variance asset is not (its weight is
-unbounded) and raises ValueError.
+quadratic: typically 5-10 iterations to machine precision. A singular covariance is fine (the
+log barrier makes the Hessian positive definite) as long as no long-only mix has zero variance;
+such a mix, or a zero-variance asset, makes the problem unbounded and raises ValueError.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import cho_factor, cho_solve, LinAlgError
+from scipy.linalg import LinAlgError, cho_factor, cho_solve
 
 
 def risk_contributions(weights: np.ndarray, cov: np.ndarray) -> np.ndarray:
@@ -59,10 +59,12 @@ def risk_budget_weights(cov: np.ndarray, budgets: np.ndarray | None = None, *, t
         try:
             dx = -cho_solve(cho_factor(H, check_finite=False), g, check_finite=False)
         except LinAlgError:
-            dx = -np.linalg.solve(H, g)
+            break  # Hessian numerically singular: x ran off along a zero-variance direction
         neg = dx < 0
         t = min(1.0, 0.95 * float(np.min(-x[neg] / dx[neg]))) if neg.any() else 1.0
         slope = g @ dx
+        if -slope < 1e-28:  # Newton decrement at rounding level: nothing left to gain
+            break
         if -slope < 1e-10:  # inside the quadratic region: the full step is right, f is flat
             x = x + t * dx
             Rx = R @ x
@@ -78,7 +80,9 @@ def risk_budget_weights(cov: np.ndarray, budgets: np.ndarray | None = None, *, t
         if fn >= f and t < 1e-12:
             break  # no further decrease possible at double precision
         x, Rx, f = xn, Rxn, fn
-    else:
-        raise ValueError(f"risk parity Newton did not converge in {max_iter} iterations")
+    err = float(np.max(np.abs(x * (R @ x) - b) / b))
+    if not err < 1e-9:
+        raise ValueError(f"risk parity Newton did not converge (relative error {err:.1e}); "
+                         "a long-only mix with zero variance makes risk budgeting unbounded")
     w = x / sd
     return w / w.sum()
