@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from pipelines.config import ConfigError, Settings, Universe, _format_errors, _read_yaml
+from pipelines.config import REPO_ROOT, ConfigError, Settings, Universe, _format_errors, _read_yaml
 
 Check = Literal["stale", "return", "gap", "completeness"]
 
@@ -92,4 +92,8 @@ def load_quality_config(path: Path, universe: Universe) -> QualityConfig:
 
 
 def quality_config(settings: Settings) -> QualityConfig:
-    return load_quality_config(settings.config_dir / "quality.yaml", settings.universe)
+    """`quality.yaml` from the config dir; a config dir without one uses the repo's defaults."""
+    path = settings.config_dir / "quality.yaml"
+    if not path.exists():
+        path = REPO_ROOT / "config" / "quality.yaml"
+    return load_quality_config(path, settings.universe)
