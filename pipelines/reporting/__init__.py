@@ -1,0 +1,1 @@
+"""Self-contained HTML reports with plots, written under `$DAA_HOME/reports/`."""
