@@ -174,9 +174,9 @@ def _run_stepping(cfg, universe, strategy, prices, where, P, ratio, calendar, q0
     syms = cfg.symbols
     frame = prices[[*syms, universe.cash_symbol]]
     lookback = max(1, strategy.lookback_days)
-    hist_dates = list(state.nav_history.index)
     hist_vals = state.nav_history.to_numpy(dtype=float)
     run_dates = prices.index[where]
+    nav_index = pd.DatetimeIndex(state.nav_history.index).append(run_dates)  # sliced, never rebuilt
 
     def targets(e: int, nav_before: np.ndarray) -> np.ndarray:
         i = where[e]
@@ -184,7 +184,7 @@ def _run_stepping(cfg, universe, strategy, prices, where, P, ratio, calendar, q0
             w = precomputed_weights(cfg.strategy, cfg.params, syms, P[e][None])
         else:
             nav_hist = pd.Series(np.concatenate([hist_vals, nav_before[0]]),
-                                 index=pd.DatetimeIndex([*hist_dates, *run_dates[:e]]), dtype=float)
+                                 index=nav_index[:len(hist_vals) + e], dtype=float)
             ctx = AllocationContext(date=run_dates[e], prices=frame.iloc[max(0, i + 1 - lookback): i + 1],
                                     symbols=syms, cash_symbol=universe.cash_symbol,
                                     asset_classes=universe.asset_classes, nav_history=nav_hist)
