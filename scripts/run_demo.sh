@@ -37,6 +37,8 @@ done
 
 echo "==> [4/4] Results from $DAA_HOME/warehouse.duckdb"
 python -m pipelines summary
+echo; echo "Key metrics since inception (table performance):"
+python -m pipelines query portfolio_metrics
 cat <<TXT
 
 Done in $(( $(date +%s) - t0 )) s.
