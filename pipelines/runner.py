@@ -61,7 +61,8 @@ def compute_portfolio(settings: Settings, portfolio_id: str, as_of: dt.date, run
         ready = [d for d in dates if complete.loc[d]]
         dates = [d for d in dates if ready and d >= ready[0]]
     result = run_portfolio(cfg, universe, prices, dates, state, strategy).after(keep_after)
-    path = stage_result(settings, run_id, cfg.id, result.tables(), data_snapshot)
+    path = stage_result(settings, run_id, cfg.id, result.tables(), data_snapshot,
+                        model_version=getattr(strategy, "model_version", None))
     log.info("%s: %d dates staged (%s .. %s)", cfg.id, len(dates),
              dates[0].date() if dates else "-", dates[-1].date() if dates else "-")
     return str(path)

@@ -1,0 +1,111 @@
+"""Point-in-time model outputs for the strategies, which see only an AllocationContext.
+
+Strategies call these functions with `Settings.from_env()`. A per-process cache holds the
+lake as read at its latest curated date, the daily regime features and the factor panel;
+every output for date D is computed from values known at D (features use trailing windows and
+release dates, `FactorPanel.as_of(D)` masks later values, the registry serves only models
+trained before D), so the cache's reach past D never leaks. The cache reloads when asked for
+a date beyond it. If the registry holds no regime model at all (a fresh data root), the
+walk-forward refits are trained here first (files only; the training DAG loads the tables).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from models.factor_model import FactorFit, fit_factor_model
+from models.factors import FactorPanel, build_panel
+from models.regime import TrainingSpec
+from models.registry import NoModelError, Registry
+from models.walk_forward import CLASSIFIER, walk_forward
+from pipelines.config import Settings
+from pipelines.features.inputs import MarketInputs, load_inputs
+from pipelines.features.regime import regime_features
+from pipelines.ingest import lake
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ModelInputs:
+    data: MarketInputs
+    features: pd.DataFrame
+    panel: FactorPanel
+
+
+def stock_symbols(settings: Settings) -> list[str]:
+    """The single stocks of the universe (style factors are built from them)."""
+    return [a.symbol for a in settings.universe.assets
+            if a.asset_class == "equity" and a.sector != "index"]
+
+
+@functools.lru_cache(maxsize=4)
+def _inputs(root: str, config: str, as_of: dt.date) -> ModelInputs:
+    settings = Settings(data_root=Path(root), config_dir=Path(config))
+    data = load_inputs(settings, as_of)
+    return ModelInputs(data, regime_features(data), build_panel(data, stock_symbols(settings)))
+
+
+def model_inputs(settings: Settings, date: dt.date) -> ModelInputs:
+    """The cached lake view, reloaded when `date` lies past it."""
+    key = (str(settings.data_root), str(settings.config_dir))
+    held = _LATEST.get(key)
+    if held is not None and pd.Timestamp(date).date() <= held:
+        return _inputs(*key, held)
+    latest = lake.curated_max_date(settings, lake.PRICES)
+    if latest is None or latest < pd.Timestamp(date).date():
+        raise FileNotFoundError(f"the lake under {settings.curated_dir} has no prices for {date}")
+    _LATEST[key] = latest
+    return _inputs(*key, latest)
+
+
+_LATEST: dict[tuple[str, str], dt.date] = {}
+
+
+def ensure_regime_models(settings: Settings, spec: TrainingSpec = TrainingSpec()) -> None:
+    """Train the walk-forward refits when the registry has none (fresh data root)."""
+    registry = Registry(settings)
+    if registry.records(CLASSIFIER):
+        return
+    latest = lake.curated_max_date(settings, lake.PRICES)
+    mi = model_inputs(settings, latest)
+    log.info("no %s in the registry: training the walk-forward refits up to %s", CLASSIFIER, latest)
+    walk_forward(registry, mi.features, mi.data.prices, pd.Timestamp(latest), spec,
+                 snapshot=f"lake@{latest}")
+
+
+def risk_off_probability(settings: Settings, date: pd.Timestamp) -> tuple[float, str]:
+    """(probability that the next month is risk-off, model version) at the close of `date`.
+
+    Raises NoModelError when no model was trained before `date` or its features are in warm-up."""
+    ensure_regime_models(settings)
+    registry = Registry(settings)
+    rec = registry.latest(CLASSIFIER, before=date)
+    art = registry.load(rec, date)
+    feats = model_inputs(settings, date).features
+    row = feats.loc[:date].iloc[[-1]]
+    if row.index[0] != pd.Timestamp(date) or row.isna().any(axis=None):
+        raise NoModelError(f"no complete regime features on {pd.Timestamp(date).date()}")
+    return float(art.probability(row)[0]), rec.version
+
+
+def factor_fit(settings: Settings, date: pd.Timestamp, assets: Sequence[str],
+               factors: Sequence[str], window: int, min_months: int) -> FactorFit | None:
+    """The factor model as estimated at the close of `date` (see models.factor_model)."""
+    mi = model_inputs(settings, date)
+    key = (id(mi.panel), pd.Timestamp(date), tuple(assets), tuple(factors), window, min_months)
+    if key not in _FITS:
+        if len(_FITS) > 20_000:
+            _FITS.clear()
+        _FITS[key] = fit_factor_model(mi.panel, pd.Timestamp(date), assets, factors, window, min_months)
+    return _FITS[key]
+
+
+_FITS: dict[tuple, FactorFit | None] = {}
