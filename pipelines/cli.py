@@ -1,4 +1,9 @@
-"""`python -m pipelines`: the pipeline's steps without a scheduler, and read-only queries."""
+"""`python -m pipelines`: the pipeline's steps without a scheduler, reports, and read-only queries.
+
+Exit codes: 0 success; 1 the command ran but found problems (failed validations); 2 bad usage,
+invalid configuration, missing data or a warehouse error (the message says which).
+Data root: $DAA_HOME (default ./var); configuration: $DAA_CONFIG_DIR (default ./config).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -13,6 +19,10 @@ import duckdb
 
 from pipelines.config import ConfigError, Settings
 from pipelines.warehouse.sql_files import SQL_DIR
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
+QUERIES_DIR = SQL_DIR / "queries"
+PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def _date(text: str) -> dt.date:
@@ -22,14 +32,73 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def _print_query(settings: Settings, sql: str, params: dict | None = None, fmt: str = "table",
-                 output: Path | None = None) -> int:
-    from pipelines.warehouse.db import connect
+# --------------------------------------------------------------------------- progress
 
-    with connect(settings, read_only=True) as con:
-        df = con.execute(sql, params or {}).df()
+
+class _RunnerProgress(logging.Handler):
+    """A progress bar driven by the runner's per-portfolio records ("[i/n] id computed"), so
+    long backfills show progress without the runner knowing about terminals."""
+
+    def __init__(self, desc: str):
+        super().__init__(logging.INFO)
+        self.desc = desc
+        self.bar = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name != "pipelines.runner" or not record.msg.startswith("[%d/%d]"):
+            return
+        i, n = record.args[0], record.args[1]
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=n, desc=self.desc, unit="portfolio", file=sys.stderr, disable=None)
+        self.bar.set_postfix_str(str(record.args[2]))
+        self.bar.update(i - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        super().close()
+
+
+def _with_progress(desc: str, func, *args):
+    handler = _RunnerProgress(desc)
+    logger = logging.getLogger("pipelines.runner")
+    old_level = logger.level
+    logger.addHandler(handler)
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+        logger.propagate = False  # the bar, not INFO lines, unless -v asked for them
+    try:
+        return func(*args)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+        logger.propagate = True
+        handler.close()
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def named_queries() -> dict[str, str]:
+    """sql/queries/*.sql by name, with the header comment's first sentence as the description."""
+    out = {}
+    for f in sorted(QUERIES_DIR.glob("*.sql")):
+        header = []
+        for line in f.read_text().splitlines():
+            if not line.startswith("--") or line.lstrip("- ").startswith("Usage:"):
+                break
+            header.append(line.lstrip("- ").strip())
+        text = " ".join(header)
+        out[f.stem] = text.split(". ")[0].rstrip(".")
+    return out
+
+
+def _print_frame(df, fmt: str = "table", output: Path | None = None) -> None:
     if output is not None:
-        if output.suffix == ".parquet":
+        output.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "parquet" or output.suffix == ".parquet":
             df.to_parquet(output, index=False)
         else:
             df.to_csv(output, index=False)
@@ -41,7 +110,31 @@ def _print_query(settings: Settings, sql: str, params: dict | None = None, fmt: 
 
         with pd.option_context("display.max_rows", 200, "display.max_columns", 30, "display.width", 200):
             print(df.to_string(index=False) if len(df) else "(no rows)")
-    return 0
+
+
+def _run_query(settings: Settings, sql: str, params: dict | None = None):
+    from pipelines.warehouse.db import connect
+
+    params = dict(params or {})
+    wanted = set(PARAM.findall(sql))
+    unknown = set(params) - wanted
+    if unknown:
+        raise ValueError(f"the query takes no parameter(s) {', '.join(sorted(unknown))}"
+                         f"{'; it takes ' + ', '.join(sorted(wanted)) if wanted else ''}")
+    for name in sorted(wanted - set(params)):
+        print(f"note: parameter ${name} not given, bound to NULL", file=sys.stderr)
+        params[name] = None
+    with connect(settings, read_only=True) as con:
+        return con.execute(sql, params).df()
+
+
+def _print_query(settings: Settings, sql: str, params: dict | None = None, fmt: str = "table",
+                 output: Path | None = None) -> int:
+    _print_frame(_run_query(settings, sql, params), fmt, output)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- commands
 
 
 def cmd_ingest(args, settings: Settings) -> int:
@@ -49,80 +142,210 @@ def cmd_ingest(args, settings: Settings) -> int:
 
     summary = ingest(settings, args.date, full_history=args.full_history)
     print(json.dumps(summary.to_dict(), indent=2))
-    return 0
+    return EXIT_OK
+
+
+def cmd_validate(args, settings: Settings) -> int:
+    """Configuration first (fails with exit 2 naming the file, portfolio and field), then the
+    data-quality results the ingests recorded."""
+    from pipelines.quality.config import quality_config
+
+    universe = settings.universe
+    portfolios = settings.portfolios
+    quality_config(settings)
+    print(f"configuration OK: {len(universe.assets)} assets, {len(portfolios)} portfolios "
+          f"({settings.config_dir})")
+    if args.config_only:
+        return EXIT_OK
+    sql = """SELECT as_of, count(*) AS expectations, count(*) FILTER (WHERE NOT success) AS failed,
+                    count(*) FILTER (WHERE NOT success AND severity = 'error') AS errors
+             FROM validation_results
+             WHERE ($date IS NULL OR as_of = CAST($date AS DATE))
+             GROUP BY as_of ORDER BY as_of DESC LIMIT 10"""
+    summary = _run_query(settings, sql, {"date": args.date.isoformat() if args.date else None})
+    if summary.empty:
+        print("no validation results recorded" + (f" for {args.date}" if args.date else ""))
+        return EXIT_OK
+    print("\nlatest validation runs:")
+    _print_frame(summary)
+    latest = summary.iloc[0]
+    if latest["errors"] > 0:
+        print(f"\n{latest['errors']} failed expectation(s) of severity error on {latest['as_of']}:")
+        _print_frame(_run_query(settings, (QUERIES_DIR / "validation_failures.sql").read_text()))
+        return EXIT_PROBLEMS
+    return EXIT_OK
 
 
 def cmd_run(args, settings: Settings) -> int:
     from pipelines.runner import run_daily
 
-    ingest_summary, step = run_daily(settings, args.date)
+    ingest_summary, step = _with_progress(f"run {args.date}", run_daily, settings, args.date)
     print(json.dumps({"ingest": ingest_summary.to_dict(), "run": step.__dict__}, indent=2, default=str))
-    return 0
+    if args.report:
+        _report(settings, None)
+    return EXIT_OK
 
 
 def cmd_backfill(args, settings: Settings) -> int:
     from pipelines.runner import backfill
 
-    ingest_summary, step = backfill(settings, args.start, args.end)
+    ingest_summary, step = _with_progress(f"backfill {args.start}..{args.end}", backfill, settings,
+                                          args.start, args.end)
     print(json.dumps({"ingest": ingest_summary.to_dict(), "backfill": step.__dict__}, indent=2, default=str))
-    return 0
+    if args.report:
+        _report(settings, None)
+    return EXIT_OK
+
+
+def _report(settings: Settings, portfolio_ids: list[str] | None, run_id: str | None = None):
+    from pipelines.reporting.build import write_reports
+
+    result = write_reports(settings, run_id=run_id, portfolio_ids=portfolio_ids or None)
+    print(f"report: {result.index}")
+    for pid, path in result.pages.items():
+        print(f"  {pid:28s} {path}")
+    return result
+
+
+def cmd_report(args, settings: Settings) -> int:
+    _report(settings, args.portfolio, args.run_id)
+    return EXIT_OK
 
 
 def cmd_summary(args, settings: Settings) -> int:
     print("Managed model portfolios (from the DuckDB warehouse):")
-    _print_query(settings, (SQL_DIR / "queries" / "portfolio_summary.sql").read_text())
+    _print_query(settings, (QUERIES_DIR / "portfolio_summary.sql").read_text())
     print("\nLatest trades:")
-    _print_query(settings, (SQL_DIR / "queries" / "last_trades.sql").read_text())
-    return 0
+    _print_query(settings, (QUERIES_DIR / "last_trades.sql").read_text())
+    return EXIT_OK
 
 
 def cmd_query(args, settings: Settings) -> int:
+    if args.list or not args.sql:
+        for name, desc in named_queries().items():
+            print(f"{name:28s} {desc}")
+        return EXIT_OK
     sql = args.sql
-    named = SQL_DIR / "queries" / f"{sql}.sql"
+    named = QUERIES_DIR / f"{sql}.sql"
     if named.exists():
         sql = named.read_text()
-    params = dict(p.split("=", 1) for p in args.param)
+    elif re.fullmatch(r"[A-Za-z0-9_]+", sql):
+        raise ValueError(f"no query named {sql!r} in {QUERIES_DIR}; known: {', '.join(named_queries())}")
+    params = {}
+    for p in args.param:
+        if "=" not in p:
+            raise ValueError(f"--param takes NAME=VALUE, got {p!r}")
+        key, value = p.split("=", 1)
+        params[key] = value
+    if args.format == "parquet" and args.output is None:
+        raise ValueError("--format parquet needs --output FILE.parquet")
     return _print_query(settings, sql, params, args.format, args.output)
 
 
 def cmd_portfolios(args, settings: Settings) -> int:
+    if getattr(args, "action", None) == "show":
+        return _show_portfolio(settings, args.portfolio_id)
     for p in settings.portfolios:
         print(f"{p.id:28s} {p.strategy:16s} {p.risk_profile:13s} {p.name}")
-    return 0
+    return EXIT_OK
+
+
+def _show_portfolio(settings: Settings, portfolio_id: str) -> int:
+    import yaml
+
+    p = settings.portfolio(portfolio_id)
+    print(yaml.safe_dump(p.model_dump(mode="json"), sort_keys=False).rstrip())
+    if not settings.warehouse_path.exists():
+        print("\n(no warehouse yet: run the pipeline to see NAV and weights)")
+        return EXIT_OK
+    nav = _run_query(settings, "SELECT date, round(nav, 2) AS nav, round(cash, 2) AS cash FROM nav "
+                               "WHERE portfolio_id = $pid ORDER BY date DESC LIMIT 5", {"pid": p.id})
+    print("\nlatest NAV:")
+    _print_frame(nav)
+    weights = _run_query(settings, "SELECT date, symbol, asset_class, round(100 * weight, 2) AS weight_pct "
+                                   "FROM v_latest_allocations WHERE portfolio_id = $pid", {"pid": p.id})
+    print("\nlatest target weights:")
+    _print_frame(weights)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m pipelines", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m pipelines", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress at INFO level")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("ingest", help="bring the Parquet lake up to a date (data known at its close)")
-    p.add_argument("--date", type=_date, required=True)
+    def add(name: str, help_: str, description: str, func) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=description,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("ingest", "bring the Parquet lake up to a date (data known at its close)",
+            "Fetch what the data source knew at the close of DATE (prices by date, macro series by\n"
+            "release date), validate it with the quality gate and merge it into the curated lake.\n"
+            "A rejected batch is quarantined and the command exits 2.", cmd_ingest)
+    p.add_argument("--date", type=_date, required=True, help="the as-of date, YYYY-MM-DD")
     p.add_argument("--full-history", action="store_true", help="re-ingest everything known by the date")
-    p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("run", help="the daily pipeline for one date: ingest, allocate, trade, load")
-    p.add_argument("--date", type=_date, required=True)
-    p.set_defaults(func=cmd_run)
+    p = add("validate", "check the configuration and the latest data-quality results",
+            "Load and validate config/*.yaml (universe, portfolios, quality thresholds), then show\n"
+            "the data-quality results recorded by the ingests. Exit 1 when the latest validated date\n"
+            "has failed expectations of severity error, 2 when the configuration is invalid.",
+            cmd_validate)
+    p.add_argument("--date", type=_date, help="only this as-of date")
+    p.add_argument("--config-only", action="store_true", help="check the configuration files only")
 
-    p = sub.add_parser("backfill", help="recompute every portfolio over a date range")
-    p.add_argument("--start", type=_date, required=True)
-    p.add_argument("--end", type=_date, required=True)
-    p.set_defaults(func=cmd_backfill)
+    p = add("run", "the daily pipeline for one date: ingest, allocate, trade, load",
+            "What the two daily DAGs do, in one process: ingest DATE, advance every portfolio to it,\n"
+            "load the warehouse in one transaction.", cmd_run)
+    p.add_argument("--date", type=_date, required=True, help="the trading date, YYYY-MM-DD")
+    p.add_argument("--report", action="store_true", help="write the HTML reports afterwards")
 
-    p = sub.add_parser("summary", help="print every portfolio's latest NAV and last trades")
-    p.set_defaults(func=cmd_summary)
+    p = add("backfill", "recompute every portfolio over a date range",
+            "Ingest everything known by END, then recompute every portfolio from START to END (each\n"
+            "date sees only data known at its close). Shows a progress bar on a terminal.", cmd_backfill)
+    p.add_argument("--start", type=_date, required=True, help="first date, YYYY-MM-DD")
+    p.add_argument("--end", type=_date, required=True, help="last date, YYYY-MM-DD")
+    p.add_argument("--report", action="store_true", help="write the HTML reports afterwards")
 
-    p = sub.add_parser("query", help="read-only SQL, or the name of a file in sql/queries/")
-    p.add_argument("sql", help="a SELECT statement or a query name such as 'last_trades'")
+    p = add("report", "write the HTML reports under $DAA_HOME/reports/",
+            "Self-contained HTML (opens offline): an index with every portfolio's key figures and a\n"
+            "page per portfolio with equity vs benchmark, drawdown, weights, trades, regimes,\n"
+            "attribution and metrics. Prints the paths.", cmd_report)
+    p.add_argument("--portfolio", action="append", metavar="ID", help="only these portfolios (repeatable)")
+    p.add_argument("--run-id", help="also keep a copy under reports/runs/<run id>/")
+
+    p = add("summary", "print every portfolio's latest NAV and last trades",
+            "A quick look at the warehouse: sql/queries/portfolio_summary.sql and last_trades.sql.",
+            cmd_summary)
+
+    queries = "\n".join(f"  {k:28s} {v}" for k, v in named_queries().items())
+    p = add("query", "read-only SQL, or the name of a file in sql/queries/",
+            "Run SQL against the warehouse, opened read-only (writes fail). SQL is either a SELECT\n"
+            "statement or the name of a documented query in sql/queries/:\n" + queries +
+            "\n\nexamples:\n  python -m pipelines query latest_allocations\n"
+            "  python -m pipelines query trade_blotter --param date=2016-12-01 --format csv\n"
+            "  python -m pipelines query \"SELECT * FROM nav\" --output nav.parquet", cmd_query)
+    p.add_argument("sql", nargs="?", help="a SELECT statement or a query name such as 'latest_allocations'")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="bind $NAME in the query")
-    p.add_argument("--format", choices=["table", "csv"], default="table")
+                   help="bind $NAME in the query (repeatable); missing parameters are NULL")
+    p.add_argument("--format", choices=["table", "csv", "parquet"], default="table",
+                   help="table (default) or CSV on stdout; parquet needs --output")
     p.add_argument("--output", type=Path, help="write the result to a .csv or .parquet file")
-    p.set_defaults(func=cmd_query)
+    p.add_argument("--list", action="store_true", help="list the named queries")
 
-    p = sub.add_parser("portfolios", help="list the managed model portfolios")
-    p.set_defaults(func=cmd_portfolios)
+    p = add("portfolios", "list the managed model portfolios, or show one",
+            "portfolios [list]: one line per portfolio in config/portfolios.yaml.\n"
+            "portfolios show ID: its validated configuration, latest NAV and target weights.",
+            cmd_portfolios)
+    psub = p.add_subparsers(dest="action", metavar="ACTION")
+    psub.add_parser("list", help="one line per portfolio")
+    show = psub.add_parser("show", help="configuration, latest NAV and weights of one portfolio")
+    show.add_argument("portfolio_id")
     return parser
 
 
@@ -134,4 +357,4 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args, Settings.from_env())
     except (ConfigError, FileNotFoundError, KeyError, ValueError, RuntimeError, duckdb.Error) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_ERROR
