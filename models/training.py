@@ -1,0 +1,101 @@
+"""The training step: walk-forward refits up to a date, a refit at the date itself, the
+regime predictions and factor exposures, staged as Parquet for the single writer.
+
+Called by the `model_training` DAG (weekly) and `python -m models train --date D`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import asdict
+
+import numpy as np
+import pandas as pd
+
+from models.factor_model import fit_factor_model
+from models.factors import build_panel
+from models.regime import TrainingSpec
+from models.registry import Registry
+from models.serving import stock_symbols
+from models.walk_forward import CLASSIFIER, MIXTURE, Schedule, oos_summary, walk_forward
+from pipelines.config import Settings
+from pipelines.features.inputs import load_inputs
+from pipelines.features.regime import regime_features
+from pipelines.ingest.lake import write_parquet_atomic
+from pipelines.warehouse.staging import stage_dir
+
+
+def _version_rows(records, run_id: str) -> pd.DataFrame:
+    rows = []
+    for r in records:
+        m = r.meta
+        w = m.get("training_window", {})
+        rows.append({"model_version": r.version, "model_name": r.name, "kind": m.get("kind"),
+                     "trained_through": r.trained_through, "train_start": w.get("train_start"),
+                     "train_end": w.get("train_end"), "features": m.get("features"),
+                     "hyperparameters": json.dumps(m.get("hyperparameters")),
+                     "cv_metrics": json.dumps(m.get("cv_metrics")),
+                     "oos_metrics": json.dumps(m.get("oos_metrics")),
+                     "data_snapshot": m.get("data_snapshot"), "code_version": m.get("code_version"),
+                     "training_seconds": m.get("training_seconds"), "artifact_path": str(r.artifact),
+                     "metadata": json.dumps(m, default=str), "run_id": run_id})
+    return pd.DataFrame(rows)
+
+
+def _regime_rows(registry: Registry, features: pd.DataFrame, refits, as_of: pd.Timestamp,
+                 run_id: str) -> pd.DataFrame:
+    """Daily rows: each date predicted by the latest refit trained before it."""
+    parts = []
+    for i, rf in enumerate(refits):
+        start = pd.Timestamp(rf.classifier.trained_through)
+        stop = pd.Timestamp(refits[i + 1].classifier.trained_through) if i + 1 < len(refits) else as_of
+        X = features[(features.index > start) & (features.index <= stop)].dropna()
+        if X.empty:
+            continue
+        after = X.index[0].date()
+        clf = registry.load(rf.classifier, after)
+        mix = registry.load(rf.mixture, after)
+        probs = mix.probabilities(X)
+        parts.append(pd.DataFrame({
+            "date": X.index.date, "model_name": CLASSIFIER, "model_version": rf.classifier.version,
+            "regime": np.asarray(mix.names, dtype=object)[probs.argmax(axis=1)],
+            "p_risk_off": clf.probability(X),
+            "probabilities": [json.dumps(dict(zip(mix.names, map(float, p)))) for p in probs],
+            "mixture_version": rf.mixture.version, "run_id": run_id}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def train_and_publish(settings: Settings, as_of: dt.date, run_id: str, snapshot: str,
+                      schedule: Schedule = "annual", spec: TrainingSpec = TrainingSpec()) -> dict:
+    """Train what is missing up to `as_of`, stage the rows, return a manifest summary."""
+    t0 = time.perf_counter()
+    data = load_inputs(settings, as_of)
+    features = regime_features(data)
+    registry = Registry(settings)
+    refits, history = walk_forward(registry, features, data.prices, data.as_of, spec, snapshot,
+                                   schedule, extra_refits=(data.as_of,))
+    stocks = stock_symbols(settings)
+    assets = [s for s in settings.universe.symbols if s != settings.universe.cash_symbol]
+    fit = fit_factor_model(build_panel(data, stocks), data.as_of, assets)
+    fm_version = f"factor_model@{fit.last_month}-w60"
+    exposures = fit.exposures.stack().rename("exposure").reset_index()
+    exposures.columns = ["entity", "factor", "exposure"]
+    exposures = exposures.assign(date=as_of, entity_type="asset", risk_contribution=np.nan,
+                                 alpha=exposures["entity"].map(fit.alpha),
+                                 residual_variance=exposures["entity"].map(fit.residual_variance),
+                                 r_squared=exposures["entity"].map(fit.r_squared),
+                                 model_version=fm_version, run_id=run_id)
+    folder = stage_dir(settings, run_id) / "models"
+    tables = {"model_versions": _version_rows([*registry.records(CLASSIFIER), *registry.records(MIXTURE)], run_id),
+              "regimes": _regime_rows(registry, features, refits, data.as_of, run_id),
+              "factor_exposures": exposures}
+    paths = {k: str(write_parquet_atomic(v, folder / f"{k}.parquet")) for k, v in tables.items()}
+    last = refits[-1]
+    return {"as_of": as_of.isoformat(), "tables": paths,
+            "rows": {k: len(v) for k, v in tables.items()},
+            "refits": len(refits), "trained": sum(r.trained for r in refits),
+            "published": {CLASSIFIER: last.classifier.version, MIXTURE: last.mixture.version},
+            "training_seconds": last.seconds, "oos": oos_summary(history),
+            "spec": asdict(spec), "seconds": time.perf_counter() - t0}
