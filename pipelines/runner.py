@@ -102,5 +102,19 @@ def backfill(settings: Settings, start: dt.date, end: dt.date, run_id: str | Non
         raise ValueError(f"backfill start {start} is after end {end}")
     run_id = run_id or f"cli__backfill__{start}_{end}__{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}"
     summary = ingest(settings, end, full_history=True)
+    if any(build_strategy(p).uses_models for p in settings.portfolios):
+        train_models(settings, end, run_id, summary.snapshot_id)
     return summary, _run_all(settings, end, run_id, summary.snapshot_id, start, "backfill")
+
+
+def train_models(settings: Settings, as_of: dt.date, run_id: str, snapshot: str) -> dict[str, int]:
+    """Walk-forward (re)training up to `as_of` and its rows in DuckDB: what the weekly
+    model_training DAG does, so that model-driven portfolios backfill without look-ahead."""
+    from models.training import train_and_publish
+    from models.warehouse import load_models
+
+    staged = train_and_publish(settings, as_of, run_id, snapshot)
+    rows = load_models(settings, staged)
+    log.info("models: %d refits (%d trained), rows %s", staged["refits"], staged["trained"], rows)
+    return rows
 

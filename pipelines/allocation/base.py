@@ -56,6 +56,8 @@ class Strategy(ABC):
 
     name: ClassVar[str]
     Params: ClassVar[type[StrategyParams]] = StrategyParams
+    # Model-driven strategies read the model registry; a backfill trains and publishes first.
+    uses_models: ClassVar[bool] = False
 
     def __init__(self, params: StrategyParams) -> None:
         self.params = params

@@ -111,6 +111,7 @@ def tilt_weights(score: np.ndarray, cov: np.ndarray, bench: np.ndarray, budget_v
 @register
 class FactorTilt(Strategy):
     name = "factor_tilt"
+    uses_models = True
     Params = FactorTiltParams
     params: FactorTiltParams
     model_version: str | None = None

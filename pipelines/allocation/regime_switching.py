@@ -56,6 +56,7 @@ class RegimeSwitchingParams(StrategyParams):
 @register
 class RegimeSwitching(Strategy):
     name = "regime_switching"
+    uses_models = True
     Params = RegimeSwitchingParams
     params: RegimeSwitchingParams
     model_version: str | None = None
