@@ -30,8 +30,8 @@ def ewma_weights(n_obs: int, halflife: float) -> np.ndarray:
 
 def sample_covariance(returns: np.ndarray) -> np.ndarray:
     """Unbiased sample covariance (ddof=1); BLAS syrk computes one triangle, half a matmul."""
-    x = returns - returns.mean(axis=0)
-    upper = dsyrk(1.0 / (len(returns) - 1), x, trans=1)
+    x = np.ascontiguousarray(returns - returns.mean(axis=0))
+    upper = dsyrk(1.0 / (len(returns) - 1), x.T, trans=0)  # x.T is Fortran-ordered: no copy
     return np.triu(upper) + np.triu(upper, 1).T
 
 
