@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export DAA_HOME ?= $(CURDIR)/var
 export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
 
-.PHONY: setup run test airflow bench clean
+.PHONY: setup run test airflow bench clean stack-test report compose-config
 
 $(VENV)/.installed: requirements.txt
 	@./scripts/setup_venv.sh "$(PYTHON)" "$(VENV)"
@@ -22,6 +22,20 @@ test: setup
 
 airflow: setup
 	@./scripts/airflow_standalone.sh
+
+# The docker-compose topology run natively (PostgreSQL, Redis, Airflow api-server, scheduler,
+# dag-processor, triggerer, two Celery workers) plus the report's headless-chromium check.
+# Installs postgresql, redis-server and chromium with apt-get when missing (as root).
+stack-test: setup
+	@./scripts/stack_test.sh
+
+# HTML reports of the warehouse under $(DAA_HOME)/reports/ (index.html and one page per portfolio).
+report: setup
+	@$(PY) -m pipelines report
+
+# Validate docker-compose.yml with the Compose v2 parser (needs a filled .env; see .env.example).
+compose-config: setup
+	@$(PY) -c "import compose, pathlib, subprocess, sys; sys.exit(subprocess.call([str(pathlib.Path(compose.__file__).with_name('docker-compose')), 'config', '--quiet']))" && echo "docker-compose.yml OK"
 
 bench: setup
 	@./scripts/run_benchmarks.sh
