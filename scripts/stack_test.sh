@@ -20,7 +20,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 t0=$(date +%s)
 set +e
-.venv/bin/python -m pytest -q -s -p no:cacheprovider tests/stack/check_stack.py tests/reporting/check_browser.py "$@" 2>&1 \
+.venv/bin/python -m pytest -s -p no:cacheprovider tests/stack/check_stack.py tests/reporting/check_browser.py "$@" 2>&1 \
   | grep -v great_expectations
 rc=${PIPESTATUS[0]}
 set -e
