@@ -6,6 +6,7 @@ given warehouse; their absence yields empty frames, and the report says so inste
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import duckdb
@@ -61,13 +62,20 @@ def _benchmark(con: duckdb.DuckDBPyConnection, info: dict, nav: pd.DataFrame, po
 
 
 def regime_probabilities(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """date x regime probabilities from a `regimes` table in long (date, regime, probability)
-    or wide (date, one numeric column per regime) form; empty when there is none."""
+    """date x regime probabilities from a `regimes` table: a JSON `probabilities` column
+    (name -> probability, as migration 004 writes), long (date, regime, probability) or wide
+    (date, one numeric `p_*` column per regime) form; empty when there is none."""
     if not table_exists(con, "regimes"):
         return pd.DataFrame()
     df = _query(con, "regimes")
     if df.empty or "date" not in df.columns:
         return pd.DataFrame()
+    if "probabilities" in df.columns and df["probabilities"].notna().any():
+        rows = df[df["probabilities"].notna()]
+        parsed = [json.loads(v) if isinstance(v, str) else dict(v) for v in rows["probabilities"]]
+        wide = pd.DataFrame(parsed, index=pd.to_datetime(rows["date"]).to_numpy()).astype(float)
+        wide = wide.groupby(level=0).last()
+        return wide.sort_index()
     label = next((c for c in ("regime", "state", "regime_name", "name", "label") if c in df.columns), None)
     prob = next((c for c in ("probability", "prob", "p") if c in df.columns), None)
     if label and prob:

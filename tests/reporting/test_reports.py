@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import io
+import json
 import re
 
 import duckdb
@@ -83,12 +84,15 @@ def test_key_figures_match_the_warehouse(home):
         {"equity", "government_bonds"} <= set(data.weights.columns)
 
 
-@pytest.mark.parametrize("form", ["long", "wide"])
+@pytest.mark.parametrize("form", ["json", "long", "wide"])
 def test_regime_probabilities_are_plotted_when_a_regimes_table_exists(home, form):
     dates = pd.bdate_range("2014-01-02", "2016-12-29")
     p = (pd.Series(range(len(dates)), index=dates) % 100) / 100.0
     mem = duckdb.connect()
-    if form == "long":
+    if form == "json":  # the shape of migration 004's regimes table
+        frame = pd.DataFrame({"date": dates, "model_name": "regime", "regime": "calm", "p_risk_off": 0.3,
+                              "probabilities": [json.dumps({"calm": x, "stress": 1 - x}) for x in p]})
+    elif form == "long":
         frame = pd.concat([pd.DataFrame({"date": dates, "regime": "calm", "probability": p.to_numpy()}),
                            pd.DataFrame({"date": dates, "regime": "stress", "probability": 1 - p.to_numpy()})])
     else:
