@@ -63,10 +63,17 @@ def market_data():
         def ingest(as_of: str) -> dict:
             import datetime as dt
 
+            from airflow.sdk.exceptions import AirflowFailException
+
             from pipelines.config import Settings
             from pipelines.ingest.run import ingest as run_ingest
+            from pipelines.quality.errors import ValidationFailed
 
-            return run_ingest(Settings.from_env(), dt.date.fromisoformat(as_of)).to_dict()
+            try:
+                return run_ingest(Settings.from_env(), dt.date.fromisoformat(as_of)).to_dict()
+            except ValidationFailed as exc:
+                # A rejected batch fails the same way on every retry: fail now, no retries.
+                raise AirflowFailException(str(exc)) from exc
 
         @task.short_circuit(doc_md="Continue to `publish` only when the date brought new prices "
                             "(weekends, holidays and future dates stop here).")
@@ -85,15 +92,19 @@ def market_data():
         return summary["snapshot_id"]
 
     @task(pool=orch.WRITER_POOL, trigger_rule="none_failed",
-          doc_md="Record the ingest in `pipeline_runs` (success, or skipped on a non-trading day). "
-                 "Takes the single `duckdb_writer` pool slot.")
+          doc_md="Record the ingest in `pipeline_runs` (success, or skipped on a non-trading day) "
+                 "and the quality gate's results in `validation_results`. Takes the single "
+                 "`duckdb_writer` pool slot.")
     def record_run(summary: dict, **context) -> None:
         import datetime as dt
 
         from pipelines.config import Settings
+        from pipelines.quality.results import record_pending
         from pipelines.warehouse.loader import record_run as record
 
-        record(Settings.from_env(), context["run_id"], "market_data.ingest",
+        settings = Settings.from_env()
+        record_pending(settings)  # the gate's staged results -> validation_results
+        record(settings, context["run_id"], "market_data.ingest",
                "success" if summary["is_trading_day"] else "skipped",
                as_of=dt.date.fromisoformat(summary["as_of"]),
                rows_written=summary["price_rows"] + summary["macro_rows"],

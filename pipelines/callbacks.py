@@ -49,7 +49,11 @@ def record_failure(context: Mapping[str, Any]) -> None:
         from pipelines.config import Settings
         from pipelines.warehouse.loader import record_run
 
-        record_run(Settings.from_env(), str(context.get("run_id")), _step(context), "failed",
+        from pipelines.quality.results import record_pending
+
+        settings = Settings.from_env()
+        record_run(settings, str(context.get("run_id")), _step(context), "failed",
                    as_of=_as_of(context), message=failure_reason(context))
+        record_pending(settings)  # a rejected batch's validation results, too
     except Exception:  # noqa: BLE001 - logged, never raised (see docstring)
         log.exception("could not record the failure of %s in pipeline_runs", _step(context))

@@ -20,6 +20,8 @@ from pipelines.ingest import lake
 from pipelines.ingest.run import IngestSummary, ingest
 from pipelines.portfolio.engine import build_strategy, resume_point, run_portfolio
 from pipelines.portfolio.state import load_state
+from pipelines.quality.errors import ValidationFailed
+from pipelines.quality.results import record_pending
 from pipelines.warehouse.loader import load_staged
 from pipelines.warehouse.staging import stage_result
 
@@ -82,13 +84,23 @@ def _run_all(settings: Settings, as_of: dt.date, run_id: str, snapshot: str,
         log.info("[%d/%d] %s computed", i, len(settings.portfolios), p.id)
     rows = load(settings, run_id, manifests, as_of, step=step)
     rows.update(compute_and_store(settings, as_of, run_id))
+    rows["validation_results"] = record_pending(settings)
     return StepSummary(run_id, as_of.isoformat(), len(manifests), rows, time.perf_counter() - t0)
+
+
+def _ingest(settings: Settings, as_of: dt.date, full_history: bool = False) -> IngestSummary:
+    """Ingest through the quality gate; a rejected batch's results still reach the warehouse."""
+    try:
+        return ingest(settings, as_of, full_history=full_history)
+    except ValidationFailed:
+        record_pending(settings)
+        raise
 
 
 def run_daily(settings: Settings, as_of: dt.date, run_id: str | None = None) -> tuple[IngestSummary, StepSummary]:
     """Ingest `as_of`, then advance every portfolio to it and load: the DAGs' work, in-process."""
     run_id = run_id or f"cli__daily__{as_of.isoformat()}__{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}"
-    summary = ingest(settings, as_of)
+    summary = _ingest(settings, as_of)
     return summary, _run_all(settings, as_of, run_id, summary.snapshot_id, None, "daily")
 
 
@@ -101,7 +113,7 @@ def backfill(settings: Settings, start: dt.date, end: dt.date, run_id: str | Non
     if start > end:
         raise ValueError(f"backfill start {start} is after end {end}")
     run_id = run_id or f"cli__backfill__{start}_{end}__{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}"
-    summary = ingest(settings, end, full_history=True)
+    summary = _ingest(settings, end, full_history=True)
     if any(build_strategy(p).uses_models for p in settings.portfolios):
         train_models(settings, end, run_id, summary.snapshot_id)
     return summary, _run_all(settings, end, run_id, summary.snapshot_id, start, "backfill")

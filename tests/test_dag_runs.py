@@ -52,6 +52,10 @@ def test_market_data_then_rebalance_end_to_end_and_idempotent(home, airflow_db):
     runs = dict(con.execute("SELECT step, status FROM pipeline_runs WHERE run_id IN (?, ?)",
                             [dr_md.run_id, dr_pr.run_id]).fetchall())
     assert runs == {"market_data.ingest": "success", "portfolio_rebalance.load": "success"}
+    # The quality gate's results for the day reached the warehouse through the writer task.
+    checks = con.execute("SELECT count(*), count(*) FILTER (WHERE success) FROM validation_results "
+                         "WHERE as_of = ?", [NEXT_DAY]).fetchone()
+    assert checks[0] >= 10 and checks[0] == checks[1]
     # Earlier history is untouched by the daily run.
     old = con.execute("SELECT count(*) FROM nav WHERE date <= ?", [BASE_END]).fetchone()[0]
     con.close()
