@@ -47,6 +47,7 @@ class HierarchicalRiskParity(Strategy):
         if not win.symbols:
             return fallback_weights(ctx, symbols, p.fallback, self.name,
                                     f"no asset has {p.min_history_days} returns in the window")
-        cov = estimate_covariance(win.returns, p.covariance, p.halflife_days)
+        cov = estimate_covariance(win.returns, p.covariance, p.halflife_days,
+                                  symbols=win.symbols, date=ctx.date)
         w = hrp_weights(cov, p.linkage, p.optimal_ordering)
         return with_cash(pd.Series(w, index=win.symbols), ctx)

@@ -40,6 +40,7 @@ class InverseVol(Strategy):
         if not win.symbols:
             return fallback_weights(ctx, symbols, p.fallback, self.name,
                                     f"no asset has {p.min_history_days} returns in the window")
-        vol = np.sqrt(np.diag(estimate_covariance(win.returns, p.covariance, p.halflife_days)))
+        vol = np.sqrt(np.diag(estimate_covariance(win.returns, p.covariance, p.halflife_days,
+                                                  symbols=win.symbols, date=ctx.date)))
         inv = 1.0 / vol
         return with_cash(pd.Series(inv / inv.sum(), index=win.symbols), ctx)

@@ -88,7 +88,8 @@ class MaxSharpe(Strategy):
         except ValueError as exc:
             return fallback_weights(ctx, symbols, p.fallback, self.name,
                                     f"eligible assets {win.symbols} cannot meet the bounds: {exc}")
-        cov = estimate_covariance(win.returns, p.covariance, p.halflife_days)
+        cov = estimate_covariance(win.returns, p.covariance, p.halflife_days,
+                                  symbols=win.symbols, date=ctx.date)
         mu = estimate_mean(win.returns, p.expected_returns, p.halflife_days)
         rf = daily_risk_free(ctx, p.risk_free_rate, p.window_days)
         try:

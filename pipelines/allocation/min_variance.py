@@ -65,6 +65,7 @@ class MinVariance(Strategy):
         except ValueError as exc:
             return fallback_weights(ctx, symbols, p.fallback, self.name,
                                     f"eligible assets {win.symbols} cannot meet the bounds: {exc}")
-        cov = estimate_covariance(win.returns, p.covariance, p.halflife_days)
+        cov = estimate_covariance(win.returns, p.covariance, p.halflife_days,
+                                  symbols=win.symbols, date=ctx.date)
         w = min_variance_weights(cov, cons)
         return with_cash(pd.Series(w, index=win.symbols), ctx)

@@ -84,7 +84,8 @@ class RiskParity(Strategy):
         if not win.symbols:
             return fallback_weights(ctx, symbols, p.fallback, self.name,
                                     f"no asset has {p.min_history_days} returns in the window")
-        cov = estimate_covariance(win.returns, p.covariance, p.halflife_days)
+        cov = estimate_covariance(win.returns, p.covariance, p.halflife_days,
+                                  symbols=win.symbols, date=ctx.date)
         budgets = None if p.budgets is None else np.array([p.budgets[s] for s in win.symbols])
         try:
             w = risk_budget_weights(cov, budgets)

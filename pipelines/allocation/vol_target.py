@@ -118,7 +118,8 @@ class VolTarget(Strategy):
                 raise AllocationError(f"{self.name}: {reason}")
             return base if p.fallback == "base" else pd.Series({ctx.cash_symbol: 1.0})
         w = risky[held].to_numpy()
-        cov = estimate_covariance(win.returns, p.covariance, p.halflife_days)
+        cov = estimate_covariance(win.returns, p.covariance, p.halflife_days,
+                                  symbols=win.symbols, date=ctx.date)
         vol = float(np.sqrt(max(w @ cov @ w, 0.0) * TRADING_DAYS))
         scale = p.max_exposure if vol <= 0 else min(p.max_exposure, p.target_vol / vol)
         return with_cash(risky * scale, ctx)
