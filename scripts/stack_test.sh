@@ -3,6 +3,7 @@
 # api-server, scheduler, dag-processor, triggerer, two Celery workers), driven through the REST
 # API. Needs Debian's postgresql and redis-server (and chromium for the report screenshot):
 # as root it installs them when missing. DAA_STACK_KEEP=1 keeps the temp dir and its logs.
+# Screenshots of the Airflow UI and of the reports go to $DAA_SCREENSHOT_DIR (build/stack-test/).
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$REPO"
@@ -18,11 +19,14 @@ if [ ${#need[@]} -gt 0 ]; then
     echo "[stack] missing ${need[*]}: sudo apt-get install -y ${need[*]}" >&2; exit 1
   fi
 fi
+export DAA_SCREENSHOT_DIR="${DAA_SCREENSHOT_DIR:-$REPO/build/stack-test}"
+mkdir -p "$DAA_SCREENSHOT_DIR"
 t0=$(date +%s)
 set +e
 .venv/bin/python -m pytest -s -p no:cacheprovider tests/stack/check_stack.py tests/reporting/check_browser.py "$@" 2>&1 \
   | grep -v great_expectations
 rc=${PIPESTATUS[0]}
 set -e
+echo "[stack] screenshots: $DAA_SCREENSHOT_DIR"
 echo "[stack] finished in $(( $(date +%s) - t0 )) s (exit $rc)"
 exit "$rc"

@@ -6,7 +6,9 @@ service-free): the docker-compose topology run natively, driven through the REST
    workers as separate processes;
 3. trigger `market_data` for NEXT_DAY through /api/v2 with a JWT from /auth/token, wait for it
    and for the asset-triggered `portfolio_rebalance`;
-4. check the DuckDB tables, the report and the UI; stop everything by PID.
+4. check the DuckDB tables, the report and the UI: chromium signs in through the login form and
+   screenshots the DAG list, the home page and the runs' grid and graph views into
+   $DAA_SCREENSHOT_DIR (default build/stack-test/); stop everything by PID.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from stack import REPO, Stack  # noqa: E402
+from ui_screens import capture_ui  # noqa: E402
 
 from support import BASE_END, NEXT_DAY, make_config_dir  # noqa: E402
 
@@ -75,6 +78,10 @@ def runs(stack):
     assert pr["state"] == "success", _failure("portfolio_rebalance", pr["dag_run_id"], stack)
     TIMINGS["market_data + portfolio_rebalance"] = time.monotonic() - t0
     return {"market_data": md_run, "portfolio_rebalance": pr}
+
+
+def screenshot_dir() -> Path:
+    return Path(os.environ.get("DAA_SCREENSHOT_DIR") or REPO / "build" / "stack-test")
 
 
 def _failure(dag_id: str, run_id: str, stack: Stack) -> str:
@@ -144,3 +151,21 @@ def test_ui_answers(stack, runs):
     assert health["scheduler"]["status"] == "healthy"
     assert health["dag_processor"]["status"] == "healthy"
     assert health["triggerer"]["status"] == "healthy"
+
+
+def test_ui_shows_the_runs_in_a_browser(stack, runs):
+    """Sign in through the UI's login form and screenshot what an operator looks at first."""
+    t0 = time.monotonic()
+    shots = capture_ui(stack.api_url, stack.admin_password,
+                       {"market_data": runs["market_data"],
+                        "portfolio_rebalance": runs["portfolio_rebalance"]["dag_run_id"]},
+                       out=screenshot_dir(), profile=stack.root / "chromium-profile",
+                       log=stack.logs / "chromium.log")
+    TIMINGS["UI screenshots"] = time.monotonic() - t0
+    by_name = {s.name: s for s in shots}
+    assert set(by_name) == {"ui_dags", "ui_home", "ui_portfolio_rebalance_grid",
+                            "ui_portfolio_rebalance_graph", "ui_market_data_grid"}
+    assert runs["portfolio_rebalance"]["dag_run_id"] in by_name["ui_portfolio_rebalance_grid"].text
+    assert runs["market_data"] in by_name["ui_market_data_grid"].text
+    for shot in shots:
+        print(f"\nUI screenshot: {shot.path}")
