@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from pipelines.allocation.base import AllocationContext, AllocationError, Strategy
 from pipelines.allocation.registry import get_strategy_class
@@ -127,11 +128,12 @@ def run_portfolio(cfg: PortfolioConfig, universe: Universe, prices: pd.DataFrame
     missing = [c for c in cols if c not in prices.columns]
     if missing:
         raise KeyError(f"{cfg.id}: prices lack columns {missing}")
-    dates = list(dates)
-    if not dates:
+    didx = dates if isinstance(dates, pd.DatetimeIndex) else pd.DatetimeIndex(list(dates))
+    if not len(didx):
         return _empty(state)
+    dates = didx
     index = prices.index
-    where = index.get_indexer(pd.DatetimeIndex(dates))
+    where = index.get_indexer(didx)
     if np.any(where < 0):
         bad = [d for d, i in zip(dates, where) if i < 0]
         raise KeyError(f"{cfg.id}: no prices for {bad[0].date()}")
@@ -157,7 +159,7 @@ def run_portfolio(cfg: PortfolioConfig, universe: Universe, prices: pd.DataFrame
         out = _run_vectorised(cfg, universe, strategy, P, ratio, calendar)
     else:
         out = _run_stepping(cfg, universe, strategy, prices, where, P, ratio, calendar, q0, state, lo, hi)
-    return _frames(cfg, universe, dates, P, out, state)
+    return _frames(cfg, universe, didx, P, out, state)
 
 
 def _run_vectorised(cfg, universe, strategy, P, ratio, calendar) -> simulate.SimOutput:
@@ -207,57 +209,97 @@ def _run_stepping(cfg, universe, strategy, prices, where, P, ratio, calendar, q0
                          state.date is not None, targets, costs, spec, w_force)
 
 
-def _frames(cfg: PortfolioConfig, universe: Universe, dates: list[pd.Timestamp], P: np.ndarray,
+def _frames(cfg: PortfolioConfig, universe: Universe, didx: pd.DatetimeIndex, P: np.ndarray,
             out: simulate.SimOutput, state: PortfolioState) -> EngineResult:
-    syms = np.array(cfg.symbols, dtype=object)
-    didx = pd.DatetimeIndex(dates)
+    """The four warehouse tables, each built column-wise from numpy arrays in one go."""
+    pid = cfg.id
     nav, cash = out.nav[0], out.cash[0]
+    L = len(nav)
     hist = state.nav_history
     prev0 = float(hist.iloc[-1]) if len(hist) else float(cfg.initial_capital)
     prev = np.concatenate([[prev0], nav[:-1]])
-    nav_df = pd.DataFrame({
-        "date": didx, "portfolio_id": cfg.id, "nav": nav, "cash": cash, "invested": nav - cash,
-        "costs": out.costs[0], "turnover": out.turnover[0], "daily_return": nav / prev - 1.0,
-        "rebalanced": out.rebalanced[0]}, columns=NAV_COLUMNS)
-    H = out.holdings()[0]                                  # (L, N)
-    t, n = np.nonzero(H)
-    qv = H[t, n]
-    mv = qv * P[t, n]
-    pos_df = pd.DataFrame({"date": didx[t], "portfolio_id": cfg.id, "symbol": syms[n], "quantity": qv,
-                           "price": P[t, n], "market_value": mv, "weight": mv / nav[t]},
-                          columns=POSITION_COLUMNS)
+    nav_df = _frame({
+        "date": didx, "portfolio_id": _const_str(pid, L), "nav": nav, "cash": cash,
+        "invested": nav - cash, "costs": out.costs[0], "turnover": out.turnover[0],
+        "daily_return": nav / prev - 1.0, "rebalanced": out.rebalanced[0]})
+    t, n, qv = _held(out.seg_start, out.seg_q[0], L)
+    price = P[t, n]
+    mv = qv * price
+    pos_df = _frame({"date": didx[t], "portfolio_id": _const_str(pid, len(t)),
+                     "symbol": _str_take(cfg.symbols, n), "quantity": qv, "price": price,
+                     "market_value": mv, "weight": mv / nav[t]})
     if hasattr(out, "vectorised_dq"):
         ev = out.seg_start
         dq, tc, W = out.vectorised_dq[0], out.vectorised_cost[0], out.vectorised_targets[0]
-        reasons = np.where(np.arange(len(ev)) == 0, "inception" if state.date is None else "calendar",
-                           "calendar").astype(object)
+        reason_names = ["inception" if state.date is None else "calendar", "calendar"]
+        reason_codes = np.minimum(np.arange(len(ev)), 1)
         wev = ev
     else:
-        ev = np.array([e for e, *_ in out.trades], dtype=int)
-        dq = np.array([d[0] for _, d, _, _ in out.trades]).reshape(len(ev), len(syms))
-        tc = np.array([c[0] for _, _, c, _ in out.trades]).reshape(len(ev), len(syms))
-        reasons = np.array([r[0] for *_, r in out.trades], dtype=object)
-        wev = np.array([e for e, _, _ in out.weights], dtype=int)
-        W = np.array([w[0] for _, _, w in out.weights]).reshape(len(wev), len(syms))
-    trades_df = _trade_frame(cfg.id, didx, syms, ev, dq, tc, P, reasons)
-    all_syms = np.array([*cfg.symbols, universe.cash_symbol], dtype=object)
+        ev, dq, tc, reason_codes, reason_names = out.trade_arrays(0)
+        wev, W = out.weight_arrays(0)
+    trades_df = _trade_frame(pid, didx, cfg.symbols, ev, dq, tc, P, reason_codes, reason_names)
+    all_syms = [*cfg.symbols, universe.cash_symbol]
     Wc = np.concatenate([W, 1.0 - W.sum(axis=1, keepdims=True)], axis=1)
-    weights_df = pd.DataFrame({"date": didx[np.repeat(wev, len(all_syms))], "portfolio_id": cfg.id,
-                               "symbol": np.tile(all_syms, len(wev)), "weight": Wc.ravel()},
-                              columns=WEIGHT_COLUMNS)
-    weight_parts = [(wev[-1], W[-1])] if len(wev) else []
-    last_w = weight_parts[-1][1] if weight_parts else None
-    q_end = H[-1]
+    m = len(all_syms)
+    weights_df = _frame({"date": didx[np.repeat(wev, m)], "portfolio_id": _const_str(pid, len(wev) * m),
+                         "symbol": _str_take(all_syms, np.tile(np.arange(m), len(wev))),
+                         "weight": Wc.ravel()})
+    last_w = W[-1] if len(wev) else None
+    q_end = out.seg_q[0, -1]
+    nav_s = pd.Series(nav, index=didx)
     final = PortfolioState(
         date=didx[-1], cash=float(cash[-1]),
         quantities={s: float(x) for s, x in zip(cfg.symbols, q_end) if x != 0},
-        nav_history=pd.concat([hist.astype(float), pd.Series(nav, index=didx)]) if len(hist) else pd.Series(nav, index=didx),
+        nav_history=pd.concat([hist.astype(float), nav_s]) if len(hist) else nav_s,
         targets=(dict(zip(cfg.symbols, map(float, last_w))) if last_w is not None else state.targets))
     return EngineResult(nav_df, pos_df, trades_df, weights_df, final)
 
 
-def _trade_frame(pid: str, didx: pd.DatetimeIndex, syms: np.ndarray, ev: np.ndarray, dq: np.ndarray,
-                 tc: np.ndarray, P: np.ndarray, reasons: np.ndarray) -> pd.DataFrame:
+def _held(seg_start: np.ndarray, seg_q: np.ndarray, L: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(day, asset, quantity) of every non-zero holding, day-major and asset order within a
+    day, without materialising the (L, N) holdings: a segment's held assets repeat every day."""
+    s_idx, cols = np.nonzero(seg_q)                          # held assets per segment, in order
+    qs = seg_q[s_idx, cols]
+    per_seg = np.bincount(s_idx, minlength=len(seg_start))
+    seg_off = np.cumsum(per_seg) - per_seg
+    seg = np.searchsorted(seg_start, np.arange(L), side="right") - 1
+    per_day = per_seg[seg]
+    day_off = np.cumsum(per_day) - per_day
+    flat = np.repeat(seg_off[seg] - day_off, per_day) + np.arange(int(per_day.sum()))
+    return np.repeat(np.arange(L), per_day), cols[flat], qs[flat]
+
+
+_STR = pd.Series(["x"]).dtype  # the frame's default string dtype ("str", Arrow-backed)
+_ARROW_STR = getattr(_STR, "storage", None) == "pyarrow"
+
+
+def _str_take(values: Sequence[str], codes: np.ndarray):
+    """values[codes] as a string column, gathered by Arrow (no Python object per row)."""
+    if not _ARROW_STR:
+        return np.asarray(values, dtype=object)[codes]
+    from pandas.arrays import ArrowStringArray
+    arr = pa.array(list(values), pa.large_string()).take(pa.array(np.asarray(codes, dtype=np.int64)))
+    return ArrowStringArray(arr, dtype=_STR)
+
+
+def _const_str(value: str, n: int):
+    """A string column repeating `value` n times, built from Arrow buffers directly."""
+    if not _ARROW_STR:
+        return np.full(n, value, dtype=object)
+    from pandas.arrays import ArrowStringArray
+    b = value.encode()
+    offsets = np.arange(n + 1, dtype=np.int64) * len(b)
+    arr = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(b * n))
+    return ArrowStringArray(arr, dtype=_STR)
+
+
+def _frame(columns: dict) -> pd.DataFrame:
+    return pd.DataFrame(columns, copy=False)
+
+
+def _trade_frame(pid: str, didx: pd.DatetimeIndex, syms: Sequence[str], ev: np.ndarray, dq: np.ndarray,
+                 tc: np.ndarray, P: np.ndarray, reason_codes: np.ndarray,
+                 reason_names: Sequence[str]) -> pd.DataFrame:
     """One row per ticket; within a date, sells come before buys."""
     k, n = np.nonzero(dq)
     d = dq[k, n]
@@ -265,10 +307,11 @@ def _trade_frame(pid: str, didx: pd.DatetimeIndex, syms: np.ndarray, ev: np.ndar
     k, n, d = k[order], n[order], d[order]
     e = ev[k]
     price = P[e, n]
-    return pd.DataFrame({"trade_date": didx[e], "portfolio_id": pid, "symbol": syms[n],
-                         "side": np.where(d > 0, "BUY", "SELL"), "quantity": np.abs(d), "price": price,
-                         "notional": np.abs(d) * price, "cost": tc[k, n], "reason": reasons[k]},
-                        columns=TRADE_COLUMNS)
+    qty = np.abs(d)
+    return _frame({"trade_date": didx[e], "portfolio_id": _const_str(pid, len(k)),
+                   "symbol": _str_take(syms, n), "side": _str_take(["SELL", "BUY"], (d > 0).astype(np.int64)),
+                   "quantity": qty, "price": price, "notional": qty * price, "cost": tc[k, n],
+                   "reason": _str_take(reason_names, reason_codes[k])})
 
 
 def _empty(state: PortfolioState) -> EngineResult:

@@ -43,6 +43,27 @@ class SimOutput:
     weights: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)
     # (position, rows evaluated (K,) bool, risky targets (K, N))
 
+    def trade_arrays(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
+        """Portfolio k's trade events: positions (T,), deltas and costs (T, N), reason codes
+        (T,) into the returned reason names."""
+        N = self.seg_q.shape[-1]
+        ev = np.array([e for e, *_ in self.trades], dtype=int)
+        if not self.trades:
+            return ev, np.zeros((0, N)), np.zeros((0, N)), np.zeros(0, dtype=np.int64), []
+        dq = np.stack([d[k] for _, d, _, _ in self.trades])
+        tc = np.stack([c[k] for _, _, c, _ in self.trades])
+        names, codes = np.unique(np.array([r[k] for *_, r in self.trades], dtype=object).astype(str),
+                                 return_inverse=True)
+        return ev, dq, tc, codes.astype(np.int64), [str(x) for x in names]
+
+    def weight_arrays(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Portfolio k's evaluated targets: positions (E,) and risky weights (E, N)."""
+        N = self.seg_q.shape[-1]
+        ev = np.array([e for e, _, _ in self.weights], dtype=int)
+        if not self.weights:
+            return ev, np.zeros((0, N))
+        return ev, np.stack([w[k] for _, _, w in self.weights])
+
     def holdings(self) -> np.ndarray:
         """(K, L, N) holdings at each close (materialised: use for small K)."""
         L = self.nav.shape[1]
