@@ -117,18 +117,29 @@ def compute(settings: Settings, as_of: dt.date, run_id: str) -> dict[str, pd.Dat
 
 def compute_and_store(settings: Settings, as_of: dt.date, run_id: str) -> dict[str, int]:
     """Compute analytics and replace each portfolio's rows in one transaction."""
+    from models.attribution import compute_factor_rows
+
     frames = compute(settings, as_of, run_id)
+    factor = compute_factor_rows(settings, as_of, run_id)  # factor_exposures, factor_attribution
+    ids = [p.id for p in settings.portfolios]
     with tempfile.TemporaryDirectory() as tmp, connect(settings) as con:
         paths = {k: write_parquet_atomic(v, Path(tmp) / f"{k}.parquet") for k, v in frames.items()}
+        fpaths = {k: write_parquet_atomic(v, Path(tmp) / f"{k}.parquet")
+                  for k, v in factor.items() if len(v)}
         con.execute("BEGIN TRANSACTION")
         try:
             for table, path in paths.items():
                 con.execute(load_sql("app/replace_analytics.sql").format(table=table), {"path": str(path)})
                 con.execute(load_sql("app/insert_staged.sql").format(table=table), {"path": str(path)})
+            for table in factor:  # recomputed whole: delete even when no row is left
+                con.execute(load_sql(f"app/factor_delete_{table}.sql"), {"ids": ids})
+                if table in fpaths:
+                    con.execute(load_sql("app/insert_staged.sql").format(table=table),
+                                {"path": str(fpaths[table])})
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
             raise
-    rows = {k: len(v) for k, v in frames.items()}
+    rows = {k: len(v) for k, v in {**frames, **factor}.items()}
     log.info("analytics written: %s", rows)
     return rows
