@@ -78,6 +78,11 @@ class Strategy(ABC):
         return 1
 
     @property
+    def reads_nav_history(self) -> bool:
+        """True when `weights` reads `ctx.nav_history`; the engine builds that series only then."""
+        return False
+
+    @property
     def allows_borrowing(self) -> bool:
         """True when the weights may put the cash symbol below zero (a leveraged overlay)."""
         return False
@@ -90,17 +95,27 @@ class Strategy(ABC):
         """Weights checked for the contract: finite, non-negative (cash may be negative only for
         a strategy that `allows_borrowing`), summing to one, known symbols; every portfolio
         symbol and the cash symbol appear, in that order."""
+        return pd.Series(self.target_array(ctx), index=[*ctx.symbols, ctx.cash_symbol])
+
+    def target_array(self, ctx: AllocationContext) -> np.ndarray:
+        """`target_weights` as a bare array over [*ctx.symbols, ctx.cash_symbol] (the engine's
+        per-date call: no index is built)."""
         w = self.weights(ctx)
+        return self._checked(ctx, w.index.tolist(), w.to_numpy(dtype=float), w)
+
+    def _checked(self, ctx: AllocationContext, labels: list[str], values: np.ndarray,
+                 w: pd.Series | None = None) -> np.ndarray:
+        """The contract checks of `target_weights` on weights given as labels and values."""
         order = [*ctx.symbols, ctx.cash_symbol]
         position = {s: i for i, s in enumerate(order)}
-        extra = sorted(s for s in w.index if s not in position)
+        extra = sorted(s for s in labels if s not in position)
         if extra:
             raise AllocationError(f"{self.name}: weights for symbols outside the portfolio: {extra}")
-        values = w.to_numpy(dtype=float)
         if not np.all(np.isfinite(values)):
-            raise AllocationError(f"{self.name}: non-finite weights on {ctx.date.date()}: {w.to_dict()}")
+            shown = w.to_dict() if w is not None else dict(zip(labels, values.tolist()))
+            raise AllocationError(f"{self.name}: non-finite weights on {ctx.date.date()}: {shown}")
         full = np.zeros(len(order))
-        np.add.at(full, [position[s] for s in w.index], values)
+        np.add.at(full, [position[s] for s in labels], values)
         negative = full < -1e-12
         if self.allows_borrowing:
             negative[-1] = False
@@ -113,4 +128,4 @@ class Strategy(ABC):
         full[:-1] = np.maximum(full[:-1], 0.0)
         if not self.allows_borrowing:
             full[-1] = max(full[-1], 0.0)
-        return pd.Series(full, index=order)
+        return full

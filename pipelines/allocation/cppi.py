@@ -36,7 +36,6 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from pipelines.allocation.base import AllocationContext, AllocationError, Strategy, StrategyParams
-from pipelines.allocation.inputs import with_cash
 from pipelines.allocation.registry import register
 
 if TYPE_CHECKING:
@@ -92,6 +91,10 @@ class CPPI(Strategy):
     def lookback_days(self) -> int:
         return 2
 
+    @property
+    def reads_nav_history(self) -> bool:
+        return True
+
     def _floor(self, anchor: float, peak: float) -> float:
         return self.params.floor_pct * (peak if self.params.ratchet else anchor)
 
@@ -121,8 +124,25 @@ class CPPI(Strategy):
         return value, anchor, max(peak, value)
 
     def weights(self, ctx: AllocationContext) -> pd.Series:
+        labels, values = self._parts(ctx)
+        return pd.Series(values, index=labels)
+
+    def target_array(self, ctx: AllocationContext) -> np.ndarray:
+        """Same checks as the base, without building a Series (called on every trading day)."""
+        return self._checked(ctx, *self._parts(ctx))
+
+    def _parts(self, ctx: AllocationContext) -> tuple[list[str], np.ndarray]:
+        """`with_cash({risky: E, safe: 1 - E})` as labels and values, in numpy."""
         p = self.params
         value, anchor, peak = self.current_value(ctx)
         e = cppi_exposure(value, self._floor(anchor, peak), p.multiplier, p.min_exposure, p.max_exposure)
         safe = p.safe_asset or ctx.cash_symbol
-        return with_cash(pd.Series({p.risky_asset: e, safe: 1.0 - e}), ctx)
+        if safe == ctx.cash_symbol:
+            labels, risky = [p.risky_asset], np.array([e])
+        else:
+            labels, risky = [p.risky_asset, safe], np.array([e, 1.0 - e])
+        risky = np.where(np.abs(risky) > 1e-15, risky, 0.0)
+        cash = 1.0 - float(risky.sum())
+        if abs(cash) < 1e-12:
+            cash = 0.0
+        return [*labels, ctx.cash_symbol], np.append(risky, cash)

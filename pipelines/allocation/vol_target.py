@@ -104,6 +104,10 @@ class VolTarget(Strategy):
     def allows_borrowing(self) -> bool:
         return self.params.max_exposure > 1
 
+    @property
+    def reads_nav_history(self) -> bool:
+        return self.base.reads_nav_history
+
     def weights(self, ctx: AllocationContext) -> pd.Series:
         p = self.params
         base = self.base.target_weights(ctx)

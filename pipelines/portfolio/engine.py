@@ -179,18 +179,22 @@ def _run_stepping(cfg, universe, strategy, prices, where, P, ratio, calendar, q0
     hist_vals = state.nav_history.to_numpy(dtype=float)
     run_dates = prices.index[where]
     nav_index = pd.DatetimeIndex(state.nav_history.index).append(run_dates)  # sliced, never rebuilt
+    reads_nav = strategy.reads_nav_history
+    n_syms = len(syms)
 
     def targets(e: int, nav_before: np.ndarray) -> np.ndarray:
         i = where[e]
         if cfg.strategy in PRICE_ONLY:
             w = precomputed_weights(cfg.strategy, cfg.params, syms, P[e][None])
         else:
-            nav_hist = pd.Series(np.concatenate([hist_vals, nav_before[0]]),
-                                 index=nav_index[:len(hist_vals) + e], dtype=float)
+            nav_hist = None
+            if reads_nav:  # only path-dependent strategies pay for the series
+                nav_hist = pd.Series(np.concatenate([hist_vals, nav_before[0]]),
+                                     index=nav_index[:len(hist_vals) + e], dtype=float)
             ctx = AllocationContext(date=run_dates[e], prices=frame.iloc[max(0, i + 1 - lookback): i + 1],
                                     symbols=syms, cash_symbol=universe.cash_symbol,
                                     asset_classes=universe.asset_classes, nav_history=nav_hist)
-            w = strategy.target_weights(ctx)[syms].to_numpy(dtype=float)[None]
+            w = strategy.target_array(ctx)[:n_syms][None]  # ordered [*syms, cash] by contract
         if np.any((w > 0) & ~np.isfinite(P[e])[None]):
             bad = [s for s, x, p in zip(syms, w[0], P[e]) if x > 0 and not np.isfinite(p)]
             raise AllocationError(f"{cfg.id}: target weight on symbols without a price on "
