@@ -92,13 +92,19 @@ def fallback_weights(ctx: AllocationContext, symbols: Sequence[str], fallback: F
 
 def with_cash(risky: pd.Series, ctx: AllocationContext) -> pd.Series:
     """Risky weights plus the cash symbol carrying 1 - sum (dust below 1e-12 rounded away)."""
-    keep = np.asarray(risky.index != ctx.cash_symbol)
-    values = risky.to_numpy(dtype=float)[keep]
+    labels, values = with_cash_parts(risky.index.tolist(), risky.to_numpy(dtype=float), ctx.cash_symbol)
+    return pd.Series(values, index=labels)
+
+
+def with_cash_parts(labels: Sequence[str], values: np.ndarray, cash_symbol: str) -> tuple[list[str], np.ndarray]:
+    """`with_cash` on labels and values, for strategies that skip building Series per date."""
+    keep = [s != cash_symbol for s in labels]
+    values = np.asarray(values, dtype=float)[np.array(keep, dtype=bool)]
     values = np.where(np.abs(values) > 1e-15, values, 0.0)
     cash = 1.0 - float(values.sum())
     if abs(cash) < 1e-12:
         cash = 0.0
-    return pd.Series(np.append(values, cash), index=[*risky.index[keep], ctx.cash_symbol])
+    return [s for s, k in zip(labels, keep) if k] + [cash_symbol], np.append(values, cash)
 
 
 def risky_symbols(ctx: AllocationContext) -> list[str]:

@@ -28,7 +28,7 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from pipelines.allocation.base import AllocationContext, Strategy, StrategyParams
-from pipelines.allocation.inputs import with_cash
+from pipelines.allocation.inputs import with_cash_parts
 from pipelines.allocation.registry import register
 
 if TYPE_CHECKING:
@@ -102,21 +102,37 @@ class TrendFollowing(Strategy):
     def lookback_days(self) -> int:
         return self.params.sma_days
 
-    def _base(self, ctx: AllocationContext, safe: str) -> pd.Series:
+    def _base(self, ctx: AllocationContext, safe: str) -> tuple[list[str], np.ndarray]:
         if self.params.base_weights is not None:
-            return pd.Series(self.params.base_weights, dtype=float)
+            return list(self.params.base_weights), np.array(list(self.params.base_weights.values()), dtype=float)
         timed = [s for s in ctx.symbols if s not in (safe, ctx.cash_symbol)]
-        return pd.Series(1.0 / len(timed), index=timed)
+        return timed, np.full(len(timed), 1.0 / len(timed))
 
     def weights(self, ctx: AllocationContext) -> pd.Series:
+        labels, values = self._parts(ctx)
+        return pd.Series(values, index=labels)
+
+    def target_array(self, ctx: AllocationContext) -> np.ndarray:
+        """Same checks as the base, without building a Series per date."""
+        return self._checked(ctx, *self._parts(ctx))
+
+    def _parts(self, ctx: AllocationContext) -> tuple[list[str], np.ndarray]:
         p = self.params
         safe = p.safe_asset or ctx.cash_symbol
-        base = self._base(ctx, safe)
-        timed = [s for s in base.index if s not in (safe, ctx.cash_symbol)]
-        prices = ctx.prices.reindex(columns=timed).to_numpy(dtype=float)
+        labels, w = self._base(ctx, safe)
+        timed_at = [i for i, s in enumerate(labels) if s not in (safe, ctx.cash_symbol)]
+        cols = ctx.prices.columns.get_indexer([labels[i] for i in timed_at])
+        all_prices = ctx.prices.to_numpy(dtype=float)
+        prices = np.where(cols >= 0, all_prices[:, np.maximum(cols, 0)], np.nan) if len(cols) else \
+            np.empty((len(all_prices), 0))
         on = trend_signal(prices, p.sma_days, p.fast_days)
-        w = base.copy()
-        out = float(base[timed][~on].sum())
-        w[[s for s, k in zip(timed, on) if not k]] = 0.0
-        w[safe] = w.get(safe, 0.0) + out
-        return with_cash(w, ctx)
+        off_at = np.array(timed_at, dtype=np.intp)[~on]
+        out = float(w[off_at].sum())
+        w = w.copy()
+        w[off_at] = 0.0
+        if safe in labels:
+            i = labels.index(safe)
+            w[i] = w[i] + out
+        else:
+            labels, w = [*labels, safe], np.append(w, 0.0 + out)
+        return with_cash_parts(labels, w, ctx.cash_symbol)
