@@ -5,9 +5,9 @@ Dates: each portfolio's last NAV date of every calendar month (its latest date i
 At such a date D the holdings give weights w_i = quantity_i x close_i / NAV; the factor model
 as estimated at the close of D (models.factor_model, 60 months, all ten factors) gives the
 exposures B, so the portfolio's exposures are x = B'w and its variance splits into factor and
-residual shares (`risk_decomposition`). Those are the `factor_exposures` rows
-(entity_type 'portfolio'; the 'residual' row carries the specific share, w'alpha, w'Dw and
-R^2 = 1 - specific share).
+residual shares (the Euler split of `factor_model.risk_decomposition`, in numpy). Those are
+the `factor_exposures` rows (entity_type 'portfolio'; the 'residual' row carries the specific
+share, w'alpha, w'Dw and R^2 = 1 - specific share).
 
 Attribution of month m (from the month end D0 before it to the month end D1 that closes it):
 the portfolio's return r_p = NAV(D1)/NAV(D0) - 1 is split into
