@@ -354,11 +354,34 @@ def run_batch(cfgs: Sequence[PortfolioConfig], universe: Universe, prices: pd.Da
     ratio = _cash_ratio(first, prices[universe.cash_symbol].to_numpy(dtype=float), where, None)
     events = np.unique(np.concatenate([[0], np.flatnonzero(calendar_mask(first.rebalance, index)[where])]))
     Pe = P[events]
-    W = np.stack([apply_bounds(_batch_weights(c, syms, Pe), *c.weight_bounds) for c in cfgs])
+    W = _batch_targets(cfgs, syms, Pe)
     costs = CostArrays.build([c.costs for c in cfgs], syms, universe.asset_classes)
     out = simulate.vectorised(P, ratio, events, W, np.array([c.initial_capital for c in cfgs]), costs,
-                              np.array([c.cash_buffer for c in cfgs]), first.fill_convention)
+                              np.array([c.cash_buffer for c in cfgs]), first.fill_convention, nav_only=True)
     return BatchResult([c.id for c in cfgs], didx, out.nav, out.costs)
+
+
+def _batch_targets(cfgs: Sequence[PortfolioConfig], syms: list[str], Pe: np.ndarray) -> np.ndarray:
+    """(K, m, N) bounded risky targets. Unbounded static mixes (the bulk of a large batch) are
+    one row each, broadcast over dates; others go through `precomputed_weights`."""
+    col = {s: i for i, s in enumerate(syms)}
+    W = np.empty((len(cfgs), *Pe.shape))
+    static = [k for k, c in enumerate(cfgs) if c.strategy == "static_mix"
+              and c.weight_bounds[0] == 0.0 and c.weight_bounds[1] >= 1.0]
+    if static:
+        rows = np.zeros((len(static), Pe.shape[1]))
+        for r, k in enumerate(static):
+            weights = cfgs[k].params.weights
+            for s in cfgs[k].symbols:
+                rows[r, col[s]] = weights.get(s, 0.0)
+        if np.any((rows[:, None, :] > 0) & ~np.isfinite(Pe)[None]):
+            raise AllocationError("static_mix: target weight on a symbol without a price")
+        W[static] = rows[:, None, :]
+    done = set(static)
+    for k, c in enumerate(cfgs):
+        if k not in done:
+            W[k] = apply_bounds(_batch_weights(c, syms, Pe), *c.weight_bounds)
+    return W
 
 
 def _batch_weights(cfg: PortfolioConfig, syms: list[str], Pe: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ from pipelines.portfolio.rebalancing import band_widths, outside_band, to_band_e
 from pipelines.portfolio.trading import TradeSpec, size_trades
 
 DRIFT_CHUNK = 256
+SEGMENT_MARKS_MIN_K = 16  # from this many portfolios, mark NAV segment by segment
 
 
 @dataclass
@@ -198,10 +199,11 @@ def _first_breach(q, cash, P, ratio, j, targets, widths) -> int:
 
 def vectorised(P: np.ndarray, ratio: np.ndarray, events: np.ndarray, W: np.ndarray,
                capital: np.ndarray, costs: CostArrays, cash_buffer: np.ndarray,
-               convention: str) -> SimOutput:
+               convention: str, nav_only: bool = False) -> SimOutput:
     """Scale-free kernel from an all-cash start. P: (L, N) finite prices; ratio: (L,) cash
     growth from the previous close (ratio[0] unused); events: (m,) run positions of rebalances,
-    events[0] == 0; W: (K, m, N) risky targets; capital: (K,) initial cash."""
+    events[0] == 0; W: (K, m, N) risky targets; capital: (K,) initial cash. `nav_only` skips
+    the daily cash, turnover and rebalanced marks (left empty) for bulk runs."""
     K, m, N = W.shape
     L = len(P)
     risky = W.sum(axis=-1)
@@ -218,9 +220,7 @@ def vectorised(P: np.ndarray, ratio: np.ndarray, events: np.ndarray, W: np.ndarr
         xs = a[:, :-1, :] * G[None]
         S = np.concatenate([np.ones((K, 1)), xs.sum(-1) + z[:, :-1] * cg[None]], axis=1)  # (K, m)
         x = np.concatenate([np.zeros((K, 1, N)), xs / S[:, 1:, None]], axis=1)            # pre-trade weights
-        f = np.zeros((K, m))
-        for _ in range(12):
-            f = (rate * np.abs(W * (1.0 - f)[..., None] - x)).sum(-1)
+        f = _cost_fraction(W, x, rate)
         growth = S * (1.0 - f)
     else:
         a, z, S, f, x = _bt_sweeps(W, G, cg, rate[:, 0][:, None, :])
@@ -234,21 +234,97 @@ def vectorised(P: np.ndarray, ratio: np.ndarray, events: np.ndarray, W: np.ndarr
     # daily marks: segment of each run position
     seg = np.searchsorted(events, np.arange(L), side="right") - 1
     crel = cidx / cidx[events][seg]                                # cash growth since the segment start
-    cash = cash_e[:, seg] * crel[None]
-    nav = cash.copy()
-    for n in range(N):
-        nav += q[:, seg, n] * P[None, :, n]
-    costs_day = np.zeros((K, L)); turn = np.zeros((K, L)); reb = np.zeros((K, L), dtype=bool)
+    if nav_only or K >= SEGMENT_MARKS_MIN_K:
+        nav, cash = _segment_marks(cash_e, crel, q, P, events, nav_only)
+    else:
+        cash = cash_e[:, seg] * crel[None]
+        nav = cash.copy()
+        for n in range(N):
+            nav += q[:, seg, n] * P[None, :, n]
+    costs_day = np.zeros((K, L))
     costs_day[:, events] = tcost.sum(-1)
-    turn[:, events] = (np.abs(dq) * Pe[None]).sum(-1) / vminus
-    reb[:, events] = (dq != 0).any(-1)
     nav[:, events] = vplus
-    cash[:, events] = cash_e
+    if nav_only:
+        turn, reb = np.zeros((K, 0)), np.zeros((K, 0), dtype=bool)
+    else:
+        turn = np.zeros((K, L)); reb = np.zeros((K, L), dtype=bool)
+        turn[:, events] = (np.abs(dq) * Pe[None]).sum(-1) / vminus
+        reb[:, events] = (dq != 0).any(-1)
+        cash[:, events] = cash_e
     out = SimOutput(nav, cash, costs_day, turn, reb, events.copy(), q)
     out.vectorised_targets = W  # type: ignore[attr-defined]
     out.vectorised_dq = dq      # type: ignore[attr-defined]
     out.vectorised_cost = tcost  # type: ignore[attr-defined]
     return out
+
+
+def _cost_fraction(W: np.ndarray, x: np.ndarray, rate: np.ndarray, sweeps: int = 12) -> np.ndarray:
+    """(K, m) cost fraction f of each rebalance: f = sum(rate * |W (1 - f) - x|), by `sweeps`
+    fixed-point sweeps from 0. Each (k, e) is its own equation, so an entry that maps to itself
+    exactly is final: once most entries are, later sweeps run only on those still moving
+    (bit-identical to running every sweep on everything)."""
+    K, m, N = W.shape
+    f = np.zeros(K * m)
+    Wa, xa = W.reshape(-1, N), x.reshape(-1, N)
+    ra = np.broadcast_to(rate, W.shape).reshape(-1, N)
+    active = None                                   # None: every entry
+    buf = np.empty_like(Wa)
+    for _ in range(sweeps):
+        cur = f if active is None else f[active]
+        b = buf[:len(cur)]
+        np.multiply(Wa, (1.0 - cur)[:, None], out=b)
+        np.subtract(b, xa, out=b)
+        np.abs(b, out=b)
+        np.multiply(ra, b, out=b)
+        new = _sum_last(b)
+        moving = new != cur
+        if active is None:
+            f = new
+        else:
+            f[active] = new
+        n_moving = int(moving.sum())
+        if n_moving == 0:
+            break
+        if n_moving < 0.7 * len(cur):               # compress to the entries still moving
+            idx = np.flatnonzero(moving)
+            active = idx if active is None else active[idx]
+            Wa, xa, ra = Wa[idx], xa[idx], ra[idx]
+    return f.reshape(K, m)
+
+
+def _sum_last(x: np.ndarray) -> np.ndarray:
+    """x.sum(-1) of a C-contiguous array. Below 8 terms numpy adds the last axis left to right,
+    so slice by slice gives the same bits without numpy's slow reduction over a tiny inner axis."""
+    n = x.shape[-1]
+    if n == 0 or n >= 8 or not x.flags.c_contiguous:
+        return x.sum(-1)
+    out = x[..., 0].copy()
+    for i in range(1, n):
+        out += x[..., i]
+    return out
+
+
+def _segment_marks(cash_e: np.ndarray, crel: np.ndarray, q: np.ndarray, P: np.ndarray,
+                   events: np.ndarray, nav_only: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Daily cash and NAV (K, L), one holding segment at a time, day-major so each segment is
+    one contiguous block: the same element-wise operations in the same order as the gathered
+    form (bit-identical), without (K, L) gathers of q."""
+    K, m, N = q.shape
+    L = len(P)
+    navT = np.empty((L, K))
+    cashT = None if nav_only else np.empty((L, K))
+    qT = np.ascontiguousarray(q.transpose(1, 2, 0))  # (m, N, K)
+    cT = np.ascontiguousarray(cash_e.T)               # (m, K)
+    bounds = np.append(events, L)
+    for s in range(m):
+        a, b = int(bounds[s]), int(bounds[s + 1])
+        block = navT[a:b]
+        np.multiply(cT[s][None, :], crel[a:b, None], out=block)
+        if cashT is not None:
+            cashT[a:b] = block
+        for n in range(N):
+            block += qT[s, n][None, :] * P[a:b, n, None]
+    return navT.T, (np.zeros((K, 0)) if cashT is None else cashT.T)
 
 
 def _bt_sweeps(W, G, cg, rate, tol=1e-15, max_sweeps=60):
