@@ -234,7 +234,7 @@ def vectorised(P: np.ndarray, ratio: np.ndarray, events: np.ndarray, W: np.ndarr
     # daily marks: segment of each run position
     seg = np.searchsorted(events, np.arange(L), side="right") - 1
     crel = cidx / cidx[events][seg]                                # cash growth since the segment start
-    if nav_only or K >= SEGMENT_MARKS_MIN_K:
+    if K >= SEGMENT_MARKS_MIN_K:
         nav, cash = _segment_marks(cash_e, crel, q, P, events, nav_only)
     else:
         cash = cash_e[:, seg] * crel[None]
