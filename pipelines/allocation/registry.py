@@ -20,12 +20,20 @@ def register(cls: S) -> S:
     return cls
 
 
+_LOADED = False
+
+
 def _load_all() -> None:
+    """Import every strategy module once (the engine asks for a class per portfolio)."""
+    global _LOADED
+    if _LOADED:
+        return
     import pipelines.allocation as pkg
 
     for mod in pkgutil.iter_modules(pkg.__path__):
         if mod.name not in {"base", "registry"} and not mod.name.startswith("_"):
             importlib.import_module(f"{pkg.__name__}.{mod.name}")
+    _LOADED = True
 
 
 def get_strategy_class(name: str) -> type[Strategy]:

@@ -105,6 +105,14 @@ def first_complete_date(prices: pd.DataFrame, symbols: Sequence[str], start: pd.
     return prices.index[ok.to_numpy()][0] if ok.any() else None
 
 
+def _columns(prices: pd.DataFrame, cols: Sequence[str]) -> np.ndarray:
+    """(n_dates, len(cols)) float array of those columns (no intermediate frame)."""
+    out = np.empty((len(prices), len(cols)))
+    for j, c in enumerate(cols):
+        out[:, j] = prices[c].to_numpy(dtype=float)
+    return out
+
+
 def _cash_ratio(cfg: PortfolioConfig, C: np.ndarray, pos: np.ndarray, prev: int | None) -> np.ndarray:
     """Growth of a cash balance from the previous processed close to each run date."""
     if not cfg.accrue_cash:
@@ -141,7 +149,7 @@ def run_portfolio(cfg: PortfolioConfig, universe: Universe, prices: pd.DataFrame
         raise ValueError(f"{cfg.id}: date {dates[0].date()} is not after the state date {state.date.date()}")
     if np.any(np.diff(where) <= 0):
         raise ValueError(f"{cfg.id}: dates must be ascending")
-    P_all = prices[syms].to_numpy(dtype=float)
+    P_all = _columns(prices, syms)
     C = prices[cash_sym].to_numpy(dtype=float)
     P = P_all[where]
     prev = None if state.date is None else int(index.get_loc(state.date))
