@@ -13,8 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import warnings
+
 import numpy as np
-from scipy.linalg import lu_factor, lu_solve
+from scipy.linalg import LinAlgWarning
+from scipy.linalg.lapack import dgetrf as _getrf
+from scipy.linalg.lapack import dgetrs as _getrs
 
 
 class QPError(ValueError):
@@ -28,8 +32,28 @@ class QPResult:
 
 
 def _step_to_boundary(v: np.ndarray, dv: np.ndarray) -> float:
-    neg = dv < 0
-    return float(np.min(-v[neg] / dv[neg])) if neg.any() else np.inf
+    """Largest step keeping v + a dv >= 0: min(-v / dv) over dv < 0 (inf when none)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(dv < 0, -v / dv, np.inf)
+    return float(ratio.min(initial=np.inf))
+
+
+def _lu_factor(K: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """scipy.linalg.lu_factor without its wrapper overhead: the same LAPACK getrf call."""
+    lu, piv, info = _getrf(K, overwrite_a=False)
+    if info < 0:
+        raise ValueError(f"illegal value in argument {-info} of getrf")
+    if info > 0:
+        warnings.warn(f"Diagonal number {info} is exactly zero. Singular matrix.", LinAlgWarning, stacklevel=2)
+    return lu, piv
+
+
+def _lu_solve(lu_piv: tuple[np.ndarray, np.ndarray], b: np.ndarray) -> np.ndarray:
+    """scipy.linalg.lu_solve without its wrapper overhead: the same LAPACK getrs call."""
+    x, info = _getrs(*lu_piv, b, trans=0, overwrite_b=False)
+    if info != 0:
+        raise ValueError(f"illegal value in argument {-info} of getrs")
+    return x
 
 
 def solve_qp(Q: np.ndarray, c: np.ndarray, A: np.ndarray, b: np.ndarray, G: np.ndarray,
@@ -72,13 +96,13 @@ def solve_qp(Q: np.ndarray, c: np.ndarray, A: np.ndarray, b: np.ndarray, G: np.n
         d = z / s
         K[:n, :n] = Q + (G.T * d) @ G
         try:
-            lu = lu_factor(K, check_finite=False)
+            lu = _lu_factor(K)
         except (np.linalg.LinAlgError, ValueError) as exc:
             raise QPError(f"KKT system singular at iteration {it}") from exc
 
         def solve(rsz: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
             rhs = np.concatenate([-rd - G.T @ (d * rg - rsz / s), -rp])
-            sol = lu_solve(lu, rhs, check_finite=False)
+            sol = _lu_solve(lu, rhs)
             dx, dy = sol[:n], sol[n:]
             dz = d * (G @ dx + rg) - rsz / s
             ds = -(rsz + s * dz) / z
