@@ -52,11 +52,23 @@ class ReturnWindow:
     excluded: list[str]
 
 
+def _columns_tail(prices: pd.DataFrame, symbols: list[str], rows: int) -> np.ndarray:
+    """`prices.reindex(columns=symbols).iloc[-rows:]` as a float array (NaN for absent columns),
+    without building the intermediate frames."""
+    tail = prices.iloc[-rows:] if rows > 0 else prices.iloc[len(prices):]
+    at = prices.columns.get_indexer(symbols)
+    out = np.full((len(tail), len(symbols)), np.nan)
+    for j, i in enumerate(at):
+        if i >= 0:
+            out[:, j] = tail.iloc[:, i].to_numpy(dtype=float)
+    return out
+
+
 def return_window(ctx: AllocationContext, symbols: Sequence[str], window_days: int,
                   min_history_days: int) -> ReturnWindow:
     """The last `window_days` returns ending at D for the eligible `symbols` (see module doc)."""
     symbols = list(symbols)
-    prices = ctx.prices.reindex(columns=symbols).iloc[-(window_days + 1):].to_numpy(dtype=float)
+    prices = _columns_tail(ctx.prices, symbols, window_days + 1)
     if len(prices) < 2:
         return ReturnWindow([], np.empty((0, 0)), symbols)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -35,7 +35,7 @@ from pydantic import Field, ValidationError, model_validator
 from pipelines.allocation.base import (AllocationContext, AllocationError, Strategy,
                                        StrategyParams)
 from pipelines.allocation.covariance import TRADING_DAYS, CovarianceMethod, estimate_covariance
-from pipelines.allocation.inputs import return_window, with_cash
+from pipelines.allocation.inputs import return_window, with_cash_parts
 from pipelines.allocation.registry import get_strategy_class, register
 
 if TYPE_CHECKING:
@@ -109,21 +109,39 @@ class VolTarget(Strategy):
         return self.base.reads_nav_history
 
     def weights(self, ctx: AllocationContext) -> pd.Series:
+        labels, values = self._parts(ctx)
+        return pd.Series(values, index=labels)
+
+    def target_array(self, ctx: AllocationContext) -> np.ndarray:
+        """Same checks as the base, without building Series per date."""
+        return self._checked(ctx, *self._parts(ctx))
+
+    def _parts(self, ctx: AllocationContext) -> tuple[list[str], np.ndarray]:
+        """The base weights scaled to the volatility target, as labels and values."""
         p = self.params
-        base = self.base.target_weights(ctx)
-        risky = base.drop(ctx.cash_symbol)
-        held = list(risky.index[risky > 0])
+        if ctx.cash_symbol in ctx.symbols:  # not a portfolio the engine builds; keep labels exact
+            base_s = self.base.target_weights(ctx)
+            order, base = base_s.index.tolist(), base_s.to_numpy(dtype=float)
+            keep = [s != ctx.cash_symbol for s in order]
+            symbols = [s for s, k in zip(order, keep) if k]
+            risky = base[np.array(keep, dtype=bool)]
+        else:
+            base = self.base.target_array(ctx)
+            order = [*ctx.symbols, ctx.cash_symbol]
+            symbols, risky = list(ctx.symbols), base[:-1]
+        held_at = np.flatnonzero(risky > 0)
+        held = [symbols[i] for i in held_at]
         if not held:
-            return base
+            return order, base
         win = return_window(ctx, held, p.window_days, p.min_history_days)
         if win.symbols != held:
             reason = f"no volatility estimate for {win.excluded} on {ctx.date.date()}"
             if p.fallback == "error":
                 raise AllocationError(f"{self.name}: {reason}")
-            return base if p.fallback == "base" else pd.Series({ctx.cash_symbol: 1.0})
-        w = risky[held].to_numpy()
+            return (order, base) if p.fallback == "base" else ([ctx.cash_symbol], np.array([1.0]))
+        w = risky[held_at]
         cov = estimate_covariance(win.returns, p.covariance, p.halflife_days,
                                   symbols=win.symbols, date=ctx.date)
         vol = float(np.sqrt(max(w @ cov @ w, 0.0) * TRADING_DAYS))
         scale = p.max_exposure if vol <= 0 else min(p.max_exposure, p.target_vol / vol)
-        return with_cash(risky * scale, ctx)
+        return with_cash_parts(symbols, risky * scale, ctx.cash_symbol)
