@@ -270,11 +270,14 @@ def _frames(cfg: PortfolioConfig, universe: Universe, didx: pd.DatetimeIndex, P:
 def _held(seg_start: np.ndarray, seg_q: np.ndarray, L: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(day, asset, quantity) of every non-zero holding, day-major and asset order within a
     day, without materialising the (L, N) holdings: a segment's held assets repeat every day."""
+    seg = np.searchsorted(seg_start, np.arange(L), side="right") - 1
+    if np.all(seg_q != 0):                                  # every asset held all along
+        N = seg_q.shape[1]
+        return np.repeat(np.arange(L), N), np.tile(np.arange(N), L), seg_q[seg].ravel()
     s_idx, cols = np.nonzero(seg_q)                          # held assets per segment, in order
     qs = seg_q[s_idx, cols]
     per_seg = np.bincount(s_idx, minlength=len(seg_start))
     seg_off = np.cumsum(per_seg) - per_seg
-    seg = np.searchsorted(seg_start, np.arange(L), side="right") - 1
     per_day = per_seg[seg]
     day_off = np.cumsum(per_day) - per_day
     flat = np.repeat(seg_off[seg] - day_off, per_day) + np.arange(int(per_day.sum()))
