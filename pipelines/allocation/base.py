@@ -36,7 +36,8 @@ class AllocationContext:
 
     prices: (n_dates, n_assets) adjusted closes of the portfolio's symbols and the cash symbol,
         ascending index, last row is `date`; never any row after it.
-    nav_history: the portfolio's own NAV up to the previous date (path-dependent strategies).
+    nav_history: the portfolio's own NAV up to the previous date, for path-dependent strategies;
+        None unless the strategy's `reads_nav_history` is True.
     """
 
     date: pd.Timestamp
