@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipelines.allocation.base import AllocationContext, Strategy
+from pipelines.allocation.base import AllocationContext
 from pipelines.allocation.covariance import estimate_covariance
-from pipelines.allocation.inputs import (WindowParams, fallback_weights, return_window,
-                                         risky_symbols, with_cash)
+from pipelines.allocation.inputs import ReturnWindow, WindowParams, WindowedStrategy, with_cash
 from pipelines.allocation.registry import register
 from pipelines.allocation.solvers.hrp import Linkage, hrp_weights
 
@@ -31,22 +30,13 @@ class HRPParams(WindowParams):
 
 
 @register
-class HierarchicalRiskParity(Strategy):
+class HierarchicalRiskParity(WindowedStrategy):
     name = "hrp"
     Params = HRPParams
     params: HRPParams
 
-    @property
-    def lookback_days(self) -> int:
-        return self.params.window_days + 1
-
-    def weights(self, ctx: AllocationContext) -> pd.Series:
+    def window_weights(self, ctx: AllocationContext, win: ReturnWindow, symbols: list[str]) -> pd.Series:
         p = self.params
-        symbols = risky_symbols(ctx)
-        win = return_window(ctx, symbols, p.window_days, p.min_history_days)
-        if not win.symbols:
-            return fallback_weights(ctx, symbols, p.fallback, self.name,
-                                    f"no asset has {p.min_history_days} returns in the window")
         cov = estimate_covariance(win.returns, p.covariance, p.halflife_days,
                                   symbols=win.symbols, date=ctx.date)
         w = hrp_weights(cov, p.linkage, p.optimal_ordering)

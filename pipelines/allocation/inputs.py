@@ -12,6 +12,7 @@ the first days after inception, constant prices) the strategy applies its `fallb
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from pipelines.allocation.base import AllocationContext, AllocationError, StrategyParams
+from pipelines.allocation.base import AllocationContext, AllocationError, Strategy, StrategyParams
 from pipelines.allocation.covariance import CovarianceMethod
 
 Fallback = Literal["equal_weight", "cash", "error"]
@@ -122,3 +123,27 @@ def with_cash_parts(labels: Sequence[str], values: np.ndarray, cash_symbol: str)
 def risky_symbols(ctx: AllocationContext) -> list[str]:
     """The portfolio's symbols other than the cash symbol."""
     return [s for s in ctx.symbols if s != ctx.cash_symbol]
+
+
+class WindowedStrategy(Strategy):
+    """A strategy estimated on the trailing return window: this base sets the lookback and
+    applies the fallback when no asset qualifies; subclasses write `window_weights`."""
+
+    params: WindowParams
+
+    @property
+    def lookback_days(self) -> int:
+        return self.params.window_days + 1
+
+    def weights(self, ctx: AllocationContext) -> pd.Series:
+        p = self.params
+        symbols = risky_symbols(ctx)
+        win = return_window(ctx, symbols, p.window_days, p.min_history_days)
+        if not win.symbols:
+            return fallback_weights(ctx, symbols, p.fallback, self.name,
+                                    f"no asset has {p.min_history_days} returns in the window")
+        return self.window_weights(ctx, win, symbols)
+
+    @abstractmethod
+    def window_weights(self, ctx: AllocationContext, win: ReturnWindow, symbols: list[str]) -> pd.Series:
+        """Weights from the eligible assets' returns (`win`); `symbols` are all risky symbols."""

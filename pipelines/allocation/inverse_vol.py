@@ -16,30 +16,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipelines.allocation.base import AllocationContext, Strategy
+from pipelines.allocation.base import AllocationContext
 from pipelines.allocation.covariance import estimate_covariance
-from pipelines.allocation.inputs import (WindowParams, fallback_weights, return_window,
-                                         risky_symbols, with_cash)
+from pipelines.allocation.inputs import ReturnWindow, WindowParams, WindowedStrategy, with_cash
 from pipelines.allocation.registry import register
 
 
 @register
-class InverseVol(Strategy):
+class InverseVol(WindowedStrategy):
     name = "inverse_vol"
     Params = WindowParams
     params: WindowParams
 
-    @property
-    def lookback_days(self) -> int:
-        return self.params.window_days + 1
-
-    def weights(self, ctx: AllocationContext) -> pd.Series:
+    def window_weights(self, ctx: AllocationContext, win: ReturnWindow, symbols: list[str]) -> pd.Series:
         p = self.params
-        symbols = risky_symbols(ctx)
-        win = return_window(ctx, symbols, p.window_days, p.min_history_days)
-        if not win.symbols:
-            return fallback_weights(ctx, symbols, p.fallback, self.name,
-                                    f"no asset has {p.min_history_days} returns in the window")
         vol = np.sqrt(np.diag(estimate_covariance(win.returns, p.covariance, p.halflife_days,
                                                   symbols=win.symbols, date=ctx.date)))
         inv = 1.0 / vol

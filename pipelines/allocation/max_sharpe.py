@@ -32,11 +32,11 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from pipelines.allocation.base import AllocationContext, AllocationError, Strategy
+from pipelines.allocation.base import AllocationContext, AllocationError
 from pipelines.allocation.constraints import BoundsParams, build_constraints, check_bounds
 from pipelines.allocation.covariance import TRADING_DAYS, MeanMethod, estimate_covariance, estimate_mean
-from pipelines.allocation.inputs import (WindowParams, fallback_weights, return_window,
-                                         risky_symbols, with_cash)
+from pipelines.allocation.inputs import (ReturnWindow, WindowParams, WindowedStrategy,
+                                         fallback_weights, with_cash)
 from pipelines.allocation.registry import register
 from pipelines.allocation.solvers.mean_variance import (NoTangencyError, max_sharpe_weights,
                                                          min_variance_weights)
@@ -62,7 +62,7 @@ def daily_risk_free(ctx: AllocationContext, rate: float | str, window_days: int)
 
 
 @register
-class MaxSharpe(Strategy):
+class MaxSharpe(WindowedStrategy):
     name = "max_sharpe"
     Params = MaxSharpeParams
     params: MaxSharpeParams
@@ -72,17 +72,8 @@ class MaxSharpe(Strategy):
                        universe: "Universe") -> None:
         check_bounds(params, symbols, universe.asset_classes)
 
-    @property
-    def lookback_days(self) -> int:
-        return self.params.window_days + 1
-
-    def weights(self, ctx: AllocationContext) -> pd.Series:
+    def window_weights(self, ctx: AllocationContext, win: ReturnWindow, symbols: list[str]) -> pd.Series:
         p = self.params
-        symbols = risky_symbols(ctx)
-        win = return_window(ctx, symbols, p.window_days, p.min_history_days)
-        if not win.symbols:
-            return fallback_weights(ctx, symbols, p.fallback, self.name,
-                                    f"no asset has {p.min_history_days} returns in the window")
         try:
             cons = build_constraints(p, win.symbols, ctx.asset_classes)
         except ValueError as exc:

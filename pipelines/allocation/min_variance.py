@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from pipelines.allocation.base import AllocationContext, Strategy
+from pipelines.allocation.base import AllocationContext
 from pipelines.allocation.constraints import BoundsParams, build_constraints, check_bounds
 from pipelines.allocation.covariance import estimate_covariance
-from pipelines.allocation.inputs import (WindowParams, fallback_weights, return_window,
-                                         risky_symbols, with_cash)
+from pipelines.allocation.inputs import (ReturnWindow, WindowParams, WindowedStrategy,
+                                         fallback_weights, with_cash)
 from pipelines.allocation.registry import register
 from pipelines.allocation.solvers.mean_variance import min_variance_weights
 
@@ -39,7 +39,7 @@ class MinVarianceParams(WindowParams, BoundsParams):
 
 
 @register
-class MinVariance(Strategy):
+class MinVariance(WindowedStrategy):
     name = "min_variance"
     Params = MinVarianceParams
     params: MinVarianceParams
@@ -49,17 +49,8 @@ class MinVariance(Strategy):
                        universe: "Universe") -> None:
         check_bounds(params, symbols, universe.asset_classes)
 
-    @property
-    def lookback_days(self) -> int:
-        return self.params.window_days + 1
-
-    def weights(self, ctx: AllocationContext) -> pd.Series:
+    def window_weights(self, ctx: AllocationContext, win: ReturnWindow, symbols: list[str]) -> pd.Series:
         p = self.params
-        symbols = risky_symbols(ctx)
-        win = return_window(ctx, symbols, p.window_days, p.min_history_days)
-        if not win.symbols:
-            return fallback_weights(ctx, symbols, p.fallback, self.name,
-                                    f"no asset has {p.min_history_days} returns in the window")
         try:
             cons = build_constraints(p, win.symbols, ctx.asset_classes)
         except ValueError as exc:

@@ -24,10 +24,9 @@ import numpy as np
 import pandas as pd
 from pydantic import field_validator
 
-from pipelines.allocation.base import AllocationContext, AllocationError, Strategy
+from pipelines.allocation.base import AllocationContext, AllocationError
 from pipelines.allocation.covariance import estimate_covariance
-from pipelines.allocation.inputs import (WindowParams, fallback_weights, return_window,
-                                         risky_symbols, with_cash)
+from pipelines.allocation.inputs import ReturnWindow, WindowParams, WindowedStrategy, with_cash
 from pipelines.allocation.registry import register
 from pipelines.allocation.solvers.risk_parity import risk_budget_weights
 
@@ -51,7 +50,7 @@ class RiskParityParams(WindowParams):
 
 
 @register
-class RiskParity(Strategy):
+class RiskParity(WindowedStrategy):
     name = "risk_parity"
     Params = RiskParityParams
     params: RiskParityParams
@@ -73,17 +72,8 @@ class RiskParity(Strategy):
             raise ValueError(f"budgets must name exactly the portfolio's symbols: outside {outside}, "
                              f"missing {missing}")
 
-    @property
-    def lookback_days(self) -> int:
-        return self.params.window_days + 1
-
-    def weights(self, ctx: AllocationContext) -> pd.Series:
+    def window_weights(self, ctx: AllocationContext, win: ReturnWindow, symbols: list[str]) -> pd.Series:
         p = self.params
-        symbols = risky_symbols(ctx)
-        win = return_window(ctx, symbols, p.window_days, p.min_history_days)
-        if not win.symbols:
-            return fallback_weights(ctx, symbols, p.fallback, self.name,
-                                    f"no asset has {p.min_history_days} returns in the window")
         cov = estimate_covariance(win.returns, p.covariance, p.halflife_days,
                                   symbols=win.symbols, date=ctx.date)
         budgets = None if p.budgets is None else np.array([p.budgets[s] for s in win.symbols])
