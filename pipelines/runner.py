@@ -12,13 +12,15 @@ import logging
 import time
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from pipelines.analytics.run import compute_and_store
 from pipelines.config import Settings
 from pipelines.ingest import lake
 from pipelines.ingest.run import IngestSummary, ingest
-from pipelines.portfolio.engine import build_strategy, resume_point, run_portfolio
+from pipelines.portfolio.engine import (EngineResult, PortfolioState, build_strategy, resume_point,
+                                        run_portfolio)
 from pipelines.portfolio.state import load_state
 from pipelines.quality.errors import ValidationFailed
 from pipelines.quality.results import record_pending
@@ -49,7 +51,8 @@ def compute_portfolio(settings: Settings, portfolio_id: str, as_of: dt.date, run
     universe = settings.universe
     strategy = build_strategy(cfg)
     cut = start or as_of
-    state, keep_after = resume_point(cfg, load_state(settings, cfg, before=cut))
+    stored = load_state(settings, cfg, before=cut)
+    state, keep_after = resume_point(cfg, stored)
     anchor = state.date.date() if state.date is not None else cfg.inception
     # Calendar days that surely hold the strategy's lookback of trading days, plus slack.
     buffer = dt.timedelta(days=int(strategy.lookback_days * 7 / 5) + 10)
@@ -62,12 +65,32 @@ def compute_portfolio(settings: Settings, portfolio_id: str, as_of: dt.date, run
         complete = prices[cfg.symbols].notna().all(axis=1)
         ready = [d for d in dates if complete.loc[d]]
         dates = [d for d in dates if ready and d >= ready[0]]
-    result = run_portfolio(cfg, universe, prices, dates, state, strategy).after(keep_after)
+    result = run_portfolio(cfg, universe, prices, dates, state, strategy)
+    if keep_after is not None and not _reproduces(result, stored):
+        # The recomputed path no longer ends in the holdings the warehouse has (the portfolio's
+        # configuration changed): trade from the real holdings, never from a hypothetical path.
+        log.warning("%s: recomputing from inception does not reproduce the stored holdings of %s; "
+                    "continuing from the stored state", cfg.id, stored.date.date())
+        dates, keep_after = [d for d in dates if d > stored.date], None
+        result = run_portfolio(cfg, universe, prices, dates, stored, strategy)
+    result = result.after(keep_after)
     path = stage_result(settings, run_id, cfg.id, result.tables(), data_snapshot,
                         model_version=getattr(strategy, "model_version", None))
     log.info("%s: %d dates staged (%s .. %s)", cfg.id, len(dates),
              dates[0].date() if dates else "-", dates[-1].date() if dates else "-")
     return str(path)
+
+
+def _reproduces(result: EngineResult, stored: PortfolioState, rtol: float = 1e-9) -> bool:
+    """Whether a recomputed path holds, at the stored date, the cash and units stored there."""
+    nav = result.nav[pd.to_datetime(result.nav["date"]) == stored.date]
+    if len(nav) != 1 or not np.isclose(nav["cash"].iloc[0], stored.cash, rtol=rtol, atol=1e-6):
+        return False
+    pos = result.positions[pd.to_datetime(result.positions["date"]) == stored.date]
+    units = dict(zip(pos["symbol"], pos["quantity"]))
+    symbols = set(units) | set(stored.quantities)
+    return all(np.isclose(units.get(s, 0.0), stored.quantities.get(s, 0.0), rtol=rtol, atol=1e-9)
+               for s in symbols)
 
 
 def load(settings: Settings, run_id: str, manifests: list[str], as_of: dt.date,

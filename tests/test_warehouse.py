@@ -86,3 +86,21 @@ def test_a_failed_load_leaves_the_warehouse_unchanged(home, tmp_path):
         load_staged(home, "boom", [good, str(bad)])
     for t in FACTS:
         pd.testing.assert_frame_equal(before[t], _table(home, f"SELECT * FROM {t} ORDER BY ALL"))
+
+
+def test_daily_run_trades_from_stored_holdings_after_a_configuration_change(home, tmp_path, use_home):
+    """A static mix's daily run recomputes its path from inception; when the configuration
+    changed, that path is not what the portfolio holds, so it must continue from the warehouse."""
+    from support import TEST_PORTFOLIOS, make_config_dir
+
+    changed = make_config_dir(tmp_path / "changed",
+                              TEST_PORTFOLIOS.replace("{SPX: 0.6, UST10Y: 0.4}", "{SPX: 0.5, UST10Y: 0.5}"))
+    settings = use_home(home.data_root, changed)
+    held = _table(settings, "SELECT symbol, quantity FROM positions WHERE portfolio_id = 'static_60_40' "
+                            "AND date = (SELECT max(date) FROM positions) ORDER BY symbol")
+    run_daily(settings, NEXT_DAY, run_id="after-change")
+    now = _table(settings, "SELECT symbol, quantity FROM positions WHERE portfolio_id = 'static_60_40' "
+                           "AND date = ? ORDER BY symbol", [NEXT_DAY])
+    # 2016-12-30 is not a rebalance day: the holdings carry over unit for unit.
+    pd.testing.assert_frame_equal(held, now, check_exact=True)
+    assert _table(settings, "SELECT count(*) AS n FROM trades WHERE trade_date = ?", [NEXT_DAY])["n"][0] == 0
