@@ -130,3 +130,19 @@ class Strategy(ABC):
         if not self.allows_borrowing:
             full[-1] = max(full[-1], 0.0)
         return full
+
+
+class ArrayStrategy(Strategy):
+    """A strategy that computes its weights as labels and values in numpy: the engine's
+    per-date call never builds a Series; `weights` builds one for everyone else."""
+
+    @abstractmethod
+    def weight_parts(self, ctx: AllocationContext) -> tuple[list[str], np.ndarray]:
+        """Symbols (cash included) and their weights."""
+
+    def weights(self, ctx: AllocationContext) -> pd.Series:
+        labels, values = self.weight_parts(ctx)
+        return pd.Series(values, index=labels)
+
+    def target_array(self, ctx: AllocationContext) -> np.ndarray:
+        return self._checked(ctx, *self.weight_parts(ctx))

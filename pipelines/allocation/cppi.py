@@ -32,10 +32,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from pydantic import Field, model_validator
 
-from pipelines.allocation.base import AllocationContext, AllocationError, Strategy, StrategyParams
+from pipelines.allocation.base import AllocationContext, AllocationError, ArrayStrategy, StrategyParams
 from pipelines.allocation.registry import register
 
 if TYPE_CHECKING:
@@ -67,7 +66,7 @@ def cppi_exposure(value: float, floor: float, multiplier: float, lo: float, hi: 
 
 
 @register
-class CPPI(Strategy):
+class CPPI(ArrayStrategy):
     name = "cppi"
     Params = CPPIParams
     params: CPPIParams
@@ -123,15 +122,7 @@ class CPPI(Strategy):
         value = v_prev * (1.0 + e_prev * r[0] + (1.0 - e_prev) * r[1])
         return value, anchor, max(peak, value)
 
-    def weights(self, ctx: AllocationContext) -> pd.Series:
-        labels, values = self._parts(ctx)
-        return pd.Series(values, index=labels)
-
-    def target_array(self, ctx: AllocationContext) -> np.ndarray:
-        """Same checks as the base, without building a Series (called on every trading day)."""
-        return self._checked(ctx, *self._parts(ctx))
-
-    def _parts(self, ctx: AllocationContext) -> tuple[list[str], np.ndarray]:
+    def weight_parts(self, ctx: AllocationContext) -> tuple[list[str], np.ndarray]:
         """`with_cash({risky: E, safe: 1 - E})` as labels and values, in numpy."""
         p = self.params
         value, anchor, peak = self.current_value(ctx)

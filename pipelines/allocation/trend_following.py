@@ -24,10 +24,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
-from pipelines.allocation.base import AllocationContext, Strategy, StrategyParams
+from pipelines.allocation.base import AllocationContext, ArrayStrategy, StrategyParams
 from pipelines.allocation.inputs import with_cash_parts
 from pipelines.allocation.registry import register
 
@@ -71,7 +70,7 @@ def trend_signal(prices: np.ndarray, sma_days: int, fast_days: int = 1) -> np.nd
 
 
 @register
-class TrendFollowing(Strategy):
+class TrendFollowing(ArrayStrategy):
     name = "trend_following"
     Params = TrendFollowingParams
     params: TrendFollowingParams
@@ -108,15 +107,7 @@ class TrendFollowing(Strategy):
         timed = [s for s in ctx.symbols if s not in (safe, ctx.cash_symbol)]
         return timed, np.full(len(timed), 1.0 / len(timed))
 
-    def weights(self, ctx: AllocationContext) -> pd.Series:
-        labels, values = self._parts(ctx)
-        return pd.Series(values, index=labels)
-
-    def target_array(self, ctx: AllocationContext) -> np.ndarray:
-        """Same checks as the base, without building a Series per date."""
-        return self._checked(ctx, *self._parts(ctx))
-
-    def _parts(self, ctx: AllocationContext) -> tuple[list[str], np.ndarray]:
+    def weight_parts(self, ctx: AllocationContext) -> tuple[list[str], np.ndarray]:
         p = self.params
         safe = p.safe_asset or ctx.cash_symbol
         labels, w = self._base(ctx, safe)

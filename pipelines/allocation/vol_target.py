@@ -29,11 +29,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 
-from pipelines.allocation.base import (AllocationContext, AllocationError, Strategy,
-                                       StrategyParams)
+from pipelines.allocation.base import AllocationContext, AllocationError, ArrayStrategy, StrategyParams
 from pipelines.allocation.covariance import TRADING_DAYS, CovarianceMethod, estimate_covariance
 from pipelines.allocation.inputs import return_window, with_cash_parts
 from pipelines.allocation.registry import get_strategy_class, register
@@ -78,7 +76,7 @@ class VolTargetParams(StrategyParams):
 
 
 @register
-class VolTarget(Strategy):
+class VolTarget(ArrayStrategy):
     name = "vol_target"
     Params = VolTargetParams
     params: VolTargetParams
@@ -108,15 +106,7 @@ class VolTarget(Strategy):
     def reads_nav_history(self) -> bool:
         return self.base.reads_nav_history
 
-    def weights(self, ctx: AllocationContext) -> pd.Series:
-        labels, values = self._parts(ctx)
-        return pd.Series(values, index=labels)
-
-    def target_array(self, ctx: AllocationContext) -> np.ndarray:
-        """Same checks as the base, without building Series per date."""
-        return self._checked(ctx, *self._parts(ctx))
-
-    def _parts(self, ctx: AllocationContext) -> tuple[list[str], np.ndarray]:
+    def weight_parts(self, ctx: AllocationContext) -> tuple[list[str], np.ndarray]:
         """The base weights scaled to the volatility target, as labels and values."""
         p = self.params
         if ctx.cash_symbol in ctx.symbols:  # not a portfolio the engine builds; keep labels exact
