@@ -25,24 +25,19 @@ Example portfolio params:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import Field
 
 from pipelines.allocation.base import AllocationContext, AllocationError
-from pipelines.allocation.constraints import BoundsParams, build_constraints, check_bounds
-from pipelines.allocation.covariance import TRADING_DAYS, MeanMethod, estimate_covariance, estimate_mean
-from pipelines.allocation.inputs import (ReturnWindow, WindowParams, WindowedStrategy,
-                                         fallback_weights, with_cash)
+from pipelines.allocation.constraints import BoundedWindowStrategy, BoundsParams
+from pipelines.allocation.covariance import TRADING_DAYS, MeanMethod, estimate_mean
+from pipelines.allocation.inputs import ReturnWindow, WindowParams, with_cash
 from pipelines.allocation.registry import register
-from pipelines.allocation.solvers.mean_variance import (NoTangencyError, max_sharpe_weights,
+from pipelines.allocation.solvers.mean_variance import (Constraints, NoTangencyError, max_sharpe_weights,
                                                          min_variance_weights)
-
-if TYPE_CHECKING:
-    from pipelines.config import Universe
 
 
 class MaxSharpeParams(WindowParams, BoundsParams):
@@ -62,25 +57,14 @@ def daily_risk_free(ctx: AllocationContext, rate: float | str, window_days: int)
 
 
 @register
-class MaxSharpe(WindowedStrategy):
+class MaxSharpe(BoundedWindowStrategy):
     name = "max_sharpe"
     Params = MaxSharpeParams
     params: MaxSharpeParams
 
-    @classmethod
-    def check_universe(cls, params: MaxSharpeParams, symbols: Sequence[str],
-                       universe: "Universe") -> None:
-        check_bounds(params, symbols, universe.asset_classes)
-
-    def window_weights(self, ctx: AllocationContext, win: ReturnWindow, symbols: list[str]) -> pd.Series:
+    def bounded_weights(self, ctx: AllocationContext, win: ReturnWindow, cov: np.ndarray,
+                        cons: Constraints) -> pd.Series:
         p = self.params
-        try:
-            cons = build_constraints(p, win.symbols, ctx.asset_classes)
-        except ValueError as exc:
-            return fallback_weights(ctx, symbols, p.fallback, self.name,
-                                    f"eligible assets {win.symbols} cannot meet the bounds: {exc}")
-        cov = estimate_covariance(win.returns, p.covariance, p.halflife_days,
-                                  symbols=win.symbols, date=ctx.date)
         mu = estimate_mean(win.returns, p.expected_returns, p.halflife_days)
         rf = daily_risk_free(ctx, p.risk_free_rate, p.window_days)
         try:

@@ -17,21 +17,14 @@ Example portfolio params:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
+import numpy as np
 import pandas as pd
 
 from pipelines.allocation.base import AllocationContext
-from pipelines.allocation.constraints import BoundsParams, build_constraints, check_bounds
-from pipelines.allocation.covariance import estimate_covariance
-from pipelines.allocation.inputs import (ReturnWindow, WindowParams, WindowedStrategy,
-                                         fallback_weights, with_cash)
+from pipelines.allocation.constraints import BoundedWindowStrategy, BoundsParams
+from pipelines.allocation.inputs import ReturnWindow, WindowParams, with_cash
 from pipelines.allocation.registry import register
-from pipelines.allocation.solvers.mean_variance import min_variance_weights
-
-if TYPE_CHECKING:
-    from pipelines.config import Universe
+from pipelines.allocation.solvers.mean_variance import Constraints, min_variance_weights
 
 
 class MinVarianceParams(WindowParams, BoundsParams):
@@ -39,24 +32,12 @@ class MinVarianceParams(WindowParams, BoundsParams):
 
 
 @register
-class MinVariance(WindowedStrategy):
+class MinVariance(BoundedWindowStrategy):
     name = "min_variance"
     Params = MinVarianceParams
     params: MinVarianceParams
 
-    @classmethod
-    def check_universe(cls, params: MinVarianceParams, symbols: Sequence[str],
-                       universe: "Universe") -> None:
-        check_bounds(params, symbols, universe.asset_classes)
-
-    def window_weights(self, ctx: AllocationContext, win: ReturnWindow, symbols: list[str]) -> pd.Series:
-        p = self.params
-        try:
-            cons = build_constraints(p, win.symbols, ctx.asset_classes)
-        except ValueError as exc:
-            return fallback_weights(ctx, symbols, p.fallback, self.name,
-                                    f"eligible assets {win.symbols} cannot meet the bounds: {exc}")
-        cov = estimate_covariance(win.returns, p.covariance, p.halflife_days,
-                                  symbols=win.symbols, date=ctx.date)
+    def bounded_weights(self, ctx: AllocationContext, win: ReturnWindow, cov: np.ndarray,
+                        cons: Constraints) -> pd.Series:
         w = min_variance_weights(cov, cons)
         return with_cash(pd.Series(w, index=win.symbols), ctx)
