@@ -8,7 +8,8 @@ day is a trading day with data, publish the `curated_market_data` asset that sta
 | step | task | what it does |
 | --- | --- | --- |
 | lake | **lake.resolve_date** | the trading date (the `as_of` parameter, else the logical date) |
-| lake | **lake.ingest** | fetch what became known by the close (prices by date, macro by release date), store the raw batch, validate it (Great Expectations), merge it into the curated lake |
+| lake | **lake.ingest** | fetch what became known by the close, store the raw batch, validate it |
+| | | (Great Expectations), merge it into the curated lake |
 | lake | **lake.is_trading_day** | stop on holidays or days without new prices |
 | publish | **publish** | emit the asset event with the date and the data snapshot id |
 | record | **record_run** | write the outcome to `pipeline_runs` (DuckDB writer pool) |

@@ -3,12 +3,13 @@
 
 Runs when `market_data` publishes a validated trading day (asset `curated_market_data`).
 
-| step | task | what it does |
-| --- | --- | --- |
-| prepare | **prepare.resolve_date**, **prepare.list_portfolios** | the date and data snapshot from the asset event (or the `as_of` parameter), and the portfolios in `config/portfolios.yaml` |
-| allocate | **allocate.compute** (mapped, one per portfolio, in parallel) | advance the portfolio from its stored state to the date: target weights from its strategy, trades from current holdings, positions and NAV at the close; stage Parquet |
-| load | **load** | the single DuckDB writer (`duckdb_writer` pool): every staged portfolio in one transaction; publishes `warehouse_portfolios` |
-| report | **report** | the HTML reports under `$DAA_HOME/reports/` (index and one page per portfolio); the path is in the task log |
+- **prepare.resolve_date**, **prepare.list_portfolios**: the date and data snapshot from the
+  asset event (or the `as_of` parameter), and the portfolios in `config/portfolios.yaml`
+- **allocate.compute** (mapped, one per portfolio, in parallel): advance the portfolio from its
+  stored state to the date (target weights, trades, positions and NAV at the close); stage Parquet
+- **load**: the single DuckDB writer (`duckdb_writer` pool): every staged portfolio in one
+  transaction; publishes `warehouse_portfolios`
+- **report**: the HTML reports under `$DAA_HOME/reports/`; the path is in the task log
 
 A failed portfolio leaves the warehouse untouched; re-running a date replaces that date's rows
 and never duplicates them. A failed task records itself in `pipeline_runs` with its reason.

@@ -53,7 +53,7 @@ def train(as_of: dt.date | None, run_id: str | None) -> dict:
         snapshot = lake.snapshot_id(settings, as_of)
     except FileNotFoundError:
         snapshot = f"lake@{as_of}"   # the date lies inside a batch ingested for a later date
-    run_id = run_id or f"cli__models_train__{as_of}__{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}"
+    run_id = run_id or f"cli__models_train__{as_of}__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
     staged = train_and_publish(settings, as_of, run_id, snapshot)
     rows = load_models(settings, staged)
     return {"as_of": staged["as_of"], "run_id": run_id, "rows": rows, "refits": staged["refits"],

@@ -125,7 +125,7 @@ def portfolio_factor_rows(pid: str, weights: np.ndarray, dates: list[pd.Timestam
     aligned with them; f_known: factor returns by month, NaN where not known at as_of."""
     names = list(FACTORS)
     K = len(names)
-    f_rows = {m: r for m, r in zip(f_known.index, f_known.to_numpy(dtype=float))}
+    f_rows = {m: r for m, r in zip(f_known.index, f_known.to_numpy(dtype=float), strict=True)}
     nan_k = [np.nan] * K
     ek = {"date": [], "model_version": [], "coverage": []}
     ev = {"exposure": [], "risk_contribution": [], "alpha": [], "residual_variance": [],

@@ -44,7 +44,7 @@ class PurgedKFold:
         t1 = self.t1.to_numpy()
         h = int(np.ceil(self.embargo * n))
         for block in np.array_split(np.arange(n), self.n_splits):
-            start, stop = block[0], block[-1]
+            start = block[0]
             test_start, test_end = t0[start], t1[block].max()
             after = np.flatnonzero(t0 > test_end)
             first_after = after[0] + h if len(after) else n

@@ -85,7 +85,7 @@ def fit_factor_model(panel: FactorPanel, date: pd.Timestamp, assets: Sequence[st
     ok = r.notna().all(axis=0).to_numpy()
     if not ok.any():
         return None
-    kept = [a for a, k in zip(assets, ok) if k]
+    kept = [a for a, k in zip(assets, ok, strict=True) if k]
     y = r[kept].to_numpy(dtype=float)
     X = f.to_numpy(dtype=float)
     alpha, beta, resid, r2 = ols_fit(y, X)

@@ -69,8 +69,9 @@ def model_inputs(settings: Settings, date: dt.date) -> ModelInputs:
 _LATEST: dict[tuple[str, str], dt.date] = {}
 
 
-def ensure_regime_models(settings: Settings, spec: TrainingSpec = TrainingSpec()) -> None:
+def ensure_regime_models(settings: Settings, spec: TrainingSpec | None = None) -> None:
     """Train the walk-forward refits when the registry has none (fresh data root)."""
+    spec = spec or TrainingSpec()
     registry = Registry(settings)
     if registry.records(CLASSIFIER):
         return

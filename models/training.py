@@ -62,14 +62,15 @@ def _regime_rows(registry: Registry, features: pd.DataFrame, refits, as_of: pd.T
             "date": X.index.date, "model_name": CLASSIFIER, "model_version": rf.classifier.version,
             "regime": np.asarray(mix.names, dtype=object)[probs.argmax(axis=1)],
             "p_risk_off": clf.probability(X),
-            "probabilities": [json.dumps(dict(zip(mix.names, map(float, p)))) for p in probs],
+            "probabilities": [json.dumps(dict(zip(mix.names, map(float, p), strict=True))) for p in probs],
             "mixture_version": rf.mixture.version, "run_id": run_id}))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def train_and_publish(settings: Settings, as_of: dt.date, run_id: str, snapshot: str,
-                      schedule: Schedule = "annual", spec: TrainingSpec = TrainingSpec()) -> dict:
+                      schedule: Schedule = "annual", spec: TrainingSpec | None = None) -> dict:
     """Train what is missing up to `as_of`, stage the rows, return a manifest summary."""
+    spec = spec or TrainingSpec()
     t0 = time.perf_counter()
     data = load_inputs(settings, as_of)
     features = regime_features(data)

@@ -23,13 +23,20 @@ import numpy as np
 import pandas as pd
 
 from models.evaluation import always_risk_on, previous_month, scores
-from models.regime import (RegimeMixture, Samples, TrainingSpec, fit_mixture, make_classifier,
-                           monthly_samples, tune_classifier)
+from models.regime import (
+    Samples,
+    TrainingSpec,
+    fit_mixture,
+    make_classifier,
+    monthly_samples,
+    tune_classifier,
+)
 from models.registry import ModelRecord, Registry, version_id
 
 CLASSIFIER = "risk_off_classifier"
 MIXTURE = "regime_mixture"
 Schedule = Literal["annual", "quarterly"]
+FIRST_REFIT = pd.Timestamp("1996-01-01")
 
 
 @dataclass
@@ -46,7 +53,7 @@ class ClassifierArtifact:
 
 
 def refit_dates(index: pd.DatetimeIndex, as_of: pd.Timestamp, schedule: Schedule = "annual",
-                first: pd.Timestamp = pd.Timestamp("1996-01-01")) -> list[pd.Timestamp]:
+                first: pd.Timestamp = FIRST_REFIT) -> list[pd.Timestamp]:
     """First trading day of each year (quarter) from `first` up to `as_of`."""
     idx = index[(index >= first) & (index <= as_of)]
     period = idx.to_period("Y" if schedule == "annual" else "Q")
@@ -94,7 +101,7 @@ def train_refit(registry: Registry, features: pd.DataFrame, prices: pd.DataFrame
     window = {"train_start": str(samples.X.index[0].date()), "train_end": str(samples.X.index[-1].date()),
               "label_known_by": str(samples.t1.iloc[-1].date()), "n_samples": int(len(samples.y))}
     common = {"data_snapshot": snapshot, "spec": asdict(spec), "training_window": window,
-              "created_at": dt.datetime.now(dt.timezone.utc).isoformat()}
+              "created_at": dt.datetime.now(dt.UTC).isoformat()}
     seconds = {}
     trained = False
 

@@ -47,9 +47,8 @@ def record_failure(context: Mapping[str, Any]) -> None:
     Never raises: a callback that fails would hide the task's own error."""
     try:
         from pipelines.config import Settings
-        from pipelines.warehouse.loader import record_run
-
         from pipelines.quality.results import record_pending
+        from pipelines.warehouse.loader import record_run
 
         settings = Settings.from_env()
         record_run(settings, str(context.get("run_id")), _step(context), "failed",

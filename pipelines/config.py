@@ -35,7 +35,7 @@ class Settings:
     source: str = "bundled"
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         data_root = Path(os.environ.get("DAA_HOME", REPO_ROOT / "var")).resolve()
         config_dir = Path(os.environ.get("DAA_CONFIG_DIR", REPO_ROOT / "config")).resolve()
         return cls(data_root=data_root, config_dir=config_dir,
@@ -66,14 +66,14 @@ class Settings:
         return self.data_root / "warehouse.duckdb"
 
     @cached_property
-    def universe(self) -> "Universe":
+    def universe(self) -> Universe:
         return load_universe(self.config_dir / "universe.yaml")
 
     @cached_property
-    def portfolios(self) -> list["PortfolioConfig"]:
+    def portfolios(self) -> list[PortfolioConfig]:
         return load_portfolios(self.config_dir / "portfolios.yaml", self.universe)
 
-    def portfolio(self, portfolio_id: str) -> "PortfolioConfig":
+    def portfolio(self, portfolio_id: str) -> PortfolioConfig:
         for p in self.portfolios:
             if p.id == portfolio_id:
                 return p
@@ -122,7 +122,7 @@ class Universe(_Strict):
     macro_series: list[MacroSeries]
 
     @model_validator(mode="after")
-    def _check(self) -> "Universe":
+    def _check(self) -> Universe:
         symbols = [a.symbol for a in self.assets]
         dupes = sorted({s for s in symbols if symbols.count(s) > 1})
         if dupes:
@@ -179,7 +179,7 @@ class DriftBand(_Strict):
     relative: float | None = Field(None, gt=0, le=10)
 
     @model_validator(mode="after")
-    def _one(self) -> "DriftBand":
+    def _one(self) -> DriftBand:
         if self.absolute is None and self.relative is None:
             raise ValueError("give absolute and/or relative")
         return self
@@ -203,7 +203,7 @@ class RebalanceRule(_Strict):
     signal_threshold: float | None = Field(None, gt=0, le=1)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "RebalanceRule":
+    def _consistent(self) -> RebalanceRule:
         if self.weekday is not None and self.frequency != "weekly":
             raise ValueError("weekday applies to weekly rebalancing only")
         if self.month_day is not None and self.frequency not in {"monthly", "quarterly", "annually"}:
@@ -248,7 +248,7 @@ class PortfolioConfig(_Strict):
     fill_convention: FillConvention = "net"
 
     @model_validator(mode="after")
-    def _check_bounds(self) -> "PortfolioConfig":
+    def _check_bounds(self) -> PortfolioConfig:
         lo, hi = self.weight_bounds
         if not 0 <= lo <= hi:
             raise ValueError("weight_bounds must satisfy 0 <= min <= max")

@@ -54,4 +54,4 @@ def resolve_as_of(params: Mapping[str, Any] | None, event_extras: Iterable[Mappi
         return max(dates)
     if logical_date is None:
         raise ValueError("no as_of parameter, asset event or logical date to tell which date to process")
-    return logical_date.astimezone(dt.timezone.utc).date()
+    return logical_date.astimezone(dt.UTC).date()

@@ -19,8 +19,7 @@ from pipelines.analytics.run import compute_and_store
 from pipelines.config import Settings
 from pipelines.ingest import lake
 from pipelines.ingest.run import IngestSummary, ingest
-from pipelines.portfolio.engine import (EngineResult, PortfolioState, build_strategy, resume_point,
-                                        run_portfolio)
+from pipelines.portfolio.engine import EngineResult, PortfolioState, build_strategy, resume_point, run_portfolio
 from pipelines.portfolio.state import load_state
 from pipelines.quality.errors import ValidationFailed
 from pipelines.quality.results import record_pending
@@ -87,7 +86,7 @@ def _reproduces(result: EngineResult, stored: PortfolioState, rtol: float = 1e-9
     if len(nav) != 1 or not np.isclose(nav["cash"].iloc[0], stored.cash, rtol=rtol, atol=1e-6):
         return False
     pos = result.positions[pd.to_datetime(result.positions["date"]) == stored.date]
-    units = dict(zip(pos["symbol"], pos["quantity"]))
+    units = dict(zip(pos["symbol"], pos["quantity"], strict=True))
     symbols = set(units) | set(stored.quantities)
     return all(np.isclose(units.get(s, 0.0), stored.quantities.get(s, 0.0), rtol=rtol, atol=1e-9)
                for s in symbols)
@@ -122,12 +121,13 @@ def _ingest(settings: Settings, as_of: dt.date, full_history: bool = False) -> I
 
 def run_daily(settings: Settings, as_of: dt.date, run_id: str | None = None) -> tuple[IngestSummary, StepSummary]:
     """Ingest `as_of`, then advance every portfolio to it and load: the DAGs' work, in-process."""
-    run_id = run_id or f"cli__daily__{as_of.isoformat()}__{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}"
+    run_id = run_id or f"cli__daily__{as_of.isoformat()}__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
     summary = _ingest(settings, as_of)
     return summary, _run_all(settings, as_of, run_id, summary.snapshot_id, None, "daily")
 
 
-def backfill(settings: Settings, start: dt.date, end: dt.date, run_id: str | None = None) -> tuple[IngestSummary, StepSummary]:
+def backfill(settings: Settings, start: dt.date, end: dt.date,
+             run_id: str | None = None) -> tuple[IngestSummary, StepSummary]:
     """Ingest everything known by `end`, then recompute every portfolio from `start` to `end`.
 
     Each date still sees only data known at its own close: the engine hands a strategy the
@@ -135,7 +135,7 @@ def backfill(settings: Settings, start: dt.date, end: dt.date, run_id: str | Non
     """
     if start > end:
         raise ValueError(f"backfill start {start} is after end {end}")
-    run_id = run_id or f"cli__backfill__{start}_{end}__{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}"
+    run_id = run_id or f"cli__backfill__{start}_{end}__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
     summary = _ingest(settings, end, full_history=True)
     if any(build_strategy(p).uses_models for p in settings.portfolios):
         train_models(settings, end, run_id, summary.snapshot_id)

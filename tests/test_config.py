@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from support import REPO, make_config_dir
 from pipelines.config import ConfigError, Settings, load_portfolios, load_universe
+from support import REPO, make_config_dir
 
 
 def _load(tmp_path, yaml_text):
@@ -21,13 +21,20 @@ def test_shipped_configuration_loads():
 
 
 @pytest.mark.parametrize("entry, expected", [
-    ("{id: p1, name: x, risk_profile: moderate, strategy: no_such}", "portfolio 'p1': field 'strategy': unknown strategy 'no_such'"),
-    ("{id: p2, name: x, risk_profile: moderate, strategy: static_mix, params: {weights: {SPX: 0.7}}}", "portfolio 'p2': field 'params.weights'"),
-    ("{id: p3, name: x, risk_profile: moderate, strategy: static_mix, params: {weights: {SPX: 1.0}, typo: 1}}", "portfolio 'p3': field 'params.typo'"),
-    ("{id: p4, name: x, risk_profile: reckless, strategy: equal_weight}", "portfolio 'p4': field 'risk_profile'"),
-    ("{id: p5, name: x, risk_profile: moderate, strategy: equal_weight, universe: [SPX, NOPE]}", "portfolio 'p5': field 'universe': unknown symbols ['NOPE']"),
-    ("{id: p6, name: x, risk_profile: moderate, strategy: equal_weight, initial_capital: -5}", "portfolio 'p6': field 'initial_capital'"),
-    ("{id: p7, name: x, risk_profile: moderate, strategy: equal_weight, benchmark: NOPE}", "portfolio 'p7': field 'benchmark'"),
+    ("{id: p1, name: x, risk_profile: moderate, strategy: no_such}",
+     "portfolio 'p1': field 'strategy': unknown strategy 'no_such'"),
+    ("{id: p2, name: x, risk_profile: moderate, strategy: static_mix, params: {weights: {SPX: 0.7}}}",
+     "portfolio 'p2': field 'params.weights'"),
+    ("{id: p3, name: x, risk_profile: moderate, strategy: static_mix, params: {weights: {SPX: 1.0}, typo: 1}}",
+     "portfolio 'p3': field 'params.typo'"),
+    ("{id: p4, name: x, risk_profile: reckless, strategy: equal_weight}",
+     "portfolio 'p4': field 'risk_profile'"),
+    ("{id: p5, name: x, risk_profile: moderate, strategy: equal_weight, universe: [SPX, NOPE]}",
+     "portfolio 'p5': field 'universe': unknown symbols ['NOPE']"),
+    ("{id: p6, name: x, risk_profile: moderate, strategy: equal_weight, initial_capital: -5}",
+     "portfolio 'p6': field 'initial_capital'"),
+    ("{id: p7, name: x, risk_profile: moderate, strategy: equal_weight, benchmark: NOPE}",
+     "portfolio 'p7': field 'benchmark'"),
 ])
 def test_bad_portfolio_names_portfolio_and_field(tmp_path, entry, expected):
     with pytest.raises(ConfigError) as err:
@@ -44,6 +51,7 @@ def test_duplicate_ids_are_refused(tmp_path):
 
 def test_bad_universe_names_the_field(tmp_path):
     path = tmp_path / "universe.yaml"
-    path.write_text((REPO / "config" / "universe.yaml").read_text().replace("asset_class: commodity", "asset_class: crypto"))
+    text = (REPO / "config" / "universe.yaml").read_text()
+    path.write_text(text.replace("asset_class: commodity", "asset_class: crypto"))
     with pytest.raises(ConfigError, match=r"universe.yaml: field 'assets\.\d+\.asset_class'"):
         load_universe(path)

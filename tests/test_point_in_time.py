@@ -9,10 +9,10 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
-from support import make_config_dir
 from pipelines.ingest import lake
 from pipelines.ingest.run import ingest
 from pipelines.runner import backfill
+from support import make_config_dir
 
 D = dt.date(2015, 6, 12)  # a Friday; May core CPI is released on June 15
 

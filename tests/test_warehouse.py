@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from support import NEXT_DAY
 from pipelines.ingest.run import ingest
 from pipelines.runner import compute_portfolio, run_daily
-from pipelines.warehouse.loader import load_staged
 from pipelines.warehouse.db import connect, migrate
+from pipelines.warehouse.loader import load_staged
+from support import NEXT_DAY
 
 FACTS = {"nav": "date", "positions": "date", "trades": "trade_date", "target_weights": "date"}
 
@@ -48,7 +48,8 @@ def test_daily_run_twice_gives_identical_tables_without_duplicates(home):
     keys = {"nav": "date, portfolio_id", "positions": "date, portfolio_id, symbol",
             "trades": "trade_date, portfolio_id, symbol", "target_weights": "date, portfolio_id, symbol"}
     for t, k in keys.items():
-        assert _table(home, f"SELECT count(*) AS n FROM (SELECT {k} FROM {t} GROUP BY ALL HAVING count(*) > 1)")["n"][0] == 0
+        dupes = f"SELECT count(*) AS n FROM (SELECT {k} FROM {t} GROUP BY ALL HAVING count(*) > 1)"
+        assert _table(home, dupes)["n"][0] == 0
 
 
 def test_positions_reconcile_to_trades_and_nav_to_cash_plus_positions(base_home, use_home):

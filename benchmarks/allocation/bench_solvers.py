@@ -34,10 +34,8 @@ warnings.filterwarnings("ignore")
 
 from pipelines.allocation.covariance import sample_covariance  # noqa: E402
 from pipelines.allocation.solvers.hrp import hrp_weights  # noqa: E402
-from pipelines.allocation.solvers.mean_variance import (Constraints, max_sharpe_weights,  # noqa: E402
-                                                        sharpe_ratio)
-from pipelines.allocation.solvers.risk_parity import (risk_budget_weights,  # noqa: E402
-                                                      risk_contributions)
+from pipelines.allocation.solvers.mean_variance import Constraints, max_sharpe_weights, sharpe_ratio  # noqa: E402
+from pipelines.allocation.solvers.risk_parity import risk_budget_weights, risk_contributions  # noqa: E402
 
 
 def paired_times(ours, peer, budget: float = 2.0, max_reps: int = 50,
@@ -61,7 +59,10 @@ def paired_times(ours, peer, budget: float = 2.0, max_reps: int = 50,
 def real_returns(n_days: int = 1000) -> pd.DataFrame:
     from pipelines.ingest.bundled import _wide_prices
 
-    stocks = "AAPL AMD BAC BBY CVX GE HD JNJ JPM KO LLY MRK MSFT PEP PFE PG RRC UNH WMT XOM".split()
+    stocks = [
+        "AAPL", "AMD", "BAC", "BBY", "CVX", "GE", "HD", "JNJ", "JPM", "KO",
+        "LLY", "MRK", "MSFT", "PEP", "PFE", "PG", "RRC", "UNH", "WMT", "XOM",
+    ]
     return _wide_prices()[stocks].pct_change(fill_method=None).dropna().iloc[-n_days:]
 
 
@@ -93,7 +94,7 @@ class Table:
     def print(self) -> None:
         head = ["case", "peer", "ours ms", "peer ms", "ours/peer", "max|dw|", "target", "", "note"]
         widths = [max(len(r[i]) for r in [head, *self.rows]) for i in range(len(head))]
-        line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+        line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()  # noqa: E731
         print(line(head))
         print("  ".join("-" * w for w in widths))
         for r in self.rows:

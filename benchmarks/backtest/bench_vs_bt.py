@@ -123,7 +123,7 @@ def main() -> int:
     cfgs = []
     for k in range(1000):
         w = rng.dirichlet(np.ones(len(assets) + 1))  # last one is cash
-        weights = {s: float(x) for s, x in zip(assets, w[:-1])}
+        weights = {s: float(x) for s, x in zip(assets, w[:-1], strict=True)}
         weights["CASH"] = 1.0 - sum(weights.values())
         cfgs.append(PortfolioConfig(
             id=f"mix_{k}", name=f"mix {k}", risk_profile="moderate", strategy="static_mix",

@@ -64,14 +64,15 @@ class Strategy(ABC):
         self.params = params
 
     @classmethod
-    def default_universe(cls, params: StrategyParams, universe: "Universe") -> list[str]:
+    def default_universe(cls, params: StrategyParams, universe: Universe) -> list[str]:
         """Symbols held when the portfolio does not list its own: every risky asset."""
         return [s for s in universe.symbols if s != universe.cash_symbol]
 
     @classmethod
     def check_universe(cls, params: StrategyParams, symbols: Sequence[str],
-                       universe: "Universe") -> None:
+                       universe: Universe) -> None:
         """Raise ValueError when the parameters refer to symbols outside the portfolio."""
+        return None
 
     @property
     def lookback_days(self) -> int:
@@ -113,7 +114,7 @@ class Strategy(ABC):
         if extra:
             raise AllocationError(f"{self.name}: weights for symbols outside the portfolio: {extra}")
         if not np.all(np.isfinite(values)):
-            shown = w.to_dict() if w is not None else dict(zip(labels, values.tolist()))
+            shown = w.to_dict() if w is not None else dict(zip(labels, values.tolist(), strict=True))
             raise AllocationError(f"{self.name}: non-finite weights on {ctx.date.date()}: {shown}")
         full = np.zeros(len(order))
         np.add.at(full, [position[s] for s in labels], values)
@@ -121,7 +122,7 @@ class Strategy(ABC):
         if self.allows_borrowing:
             negative[-1] = False
         if negative.any():
-            bad = {s: float(x) for s, x, n in zip(order, full, negative) if n}
+            bad = {s: float(x) for s, x, n in zip(order, full, negative, strict=True) if n}
             raise AllocationError(f"{self.name}: negative weights on {ctx.date.date()}: {bad}")
         total = float(full.sum())
         if abs(total - 1.0) > 1e-9:

@@ -74,7 +74,7 @@ class BoundedWindowStrategy(WindowedStrategy):
     when the config loads, and the fallback applies when the eligible assets cannot meet them."""
 
     @classmethod
-    def check_universe(cls, params: BoundsParams, symbols: Sequence[str], universe: "Universe") -> None:
+    def check_universe(cls, params: BoundsParams, symbols: Sequence[str], universe: Universe) -> None:
         check_bounds(params, symbols, universe.asset_classes)
 
     def window_weights(self, ctx: AllocationContext, win: ReturnWindow, symbols: list[str]) -> pd.Series:

@@ -51,7 +51,7 @@ class CPPIParams(StrategyParams):
     min_exposure: float = Field(0.0, ge=0, le=1)
 
     @model_validator(mode="after")
-    def _order(self) -> "CPPIParams":
+    def _order(self) -> CPPIParams:
         if self.min_exposure > self.max_exposure:
             raise ValueError("min_exposure exceeds max_exposure")
         if self.safe_asset == self.risky_asset:
@@ -72,14 +72,14 @@ class CPPI(ArrayStrategy):
     params: CPPIParams
 
     @classmethod
-    def default_universe(cls, params: CPPIParams, universe: "Universe") -> list[str]:
+    def default_universe(cls, params: CPPIParams, universe: Universe) -> list[str]:
         syms = [params.risky_asset]
         if params.safe_asset and params.safe_asset != universe.cash_symbol:
             syms.append(params.safe_asset)
         return syms
 
     @classmethod
-    def check_universe(cls, params: CPPIParams, symbols: Sequence[str], universe: "Universe") -> None:
+    def check_universe(cls, params: CPPIParams, symbols: Sequence[str], universe: Universe) -> None:
         if params.risky_asset not in symbols:
             raise ValueError(f"risky_asset {params.risky_asset!r} is not in the portfolio's universe")
         safe = params.safe_asset

@@ -9,7 +9,8 @@ strategy solves
               (w - b)' S (w - b) <= TE^2   (budget: tracking_error, b = equal weight), or
               w' S w <= vol^2              (budget: volatility)
 
-through a bisection on the risk aversion of a QP (see `tilt_weights`). Before the model has `min_months` of history the weights are the benchmark
+through a bisection on the risk aversion of a QP (see `tilt_weights`). Before the model has
+`min_months` of history the weights are the benchmark
 (equal weight). Rows record the factor model version (its last month and window).
 
 Example portfolio params:
@@ -57,7 +58,7 @@ class FactorTiltParams(StrategyParams):
         return v
 
     @model_validator(mode="after")
-    def _consistent(self) -> "FactorTiltParams":
+    def _consistent(self) -> FactorTiltParams:
         missing = sorted(set(self.tilts) - set(self.model_factors))
         if missing:
             raise ValueError(f"tilted factors {missing} are not in model_factors")

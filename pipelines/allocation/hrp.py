@@ -19,7 +19,7 @@ import pandas as pd
 
 from pipelines.allocation.base import AllocationContext
 from pipelines.allocation.covariance import estimate_covariance
-from pipelines.allocation.inputs import ReturnWindow, WindowParams, WindowedStrategy, with_cash
+from pipelines.allocation.inputs import ReturnWindow, WindowedStrategy, WindowParams, with_cash
 from pipelines.allocation.registry import register
 from pipelines.allocation.solvers.hrp import Linkage, hrp_weights
 

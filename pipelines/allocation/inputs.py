@@ -37,7 +37,7 @@ class WindowParams(StrategyParams):
     fallback: Fallback = "equal_weight"
 
     @model_validator(mode="after")
-    def _history_fits(self) -> "WindowParams":
+    def _history_fits(self) -> WindowParams:
         if self.min_history_days > self.window_days:
             raise ValueError(f"min_history_days ({self.min_history_days}) exceeds window_days "
                              f"({self.window_days})")
@@ -85,8 +85,8 @@ def return_window(ctx: AllocationContext, symbols: Sequence[str], window_days: i
         rows = finite[:, ok].all(axis=1)
     if not ok.any() or rows.sum() < min_history_days:
         return ReturnWindow([], np.empty((0, 0)), symbols)
-    kept = [s for s, k in zip(symbols, ok) if k]
-    return ReturnWindow(kept, rets[rows][:, ok], [s for s, k in zip(symbols, ok) if not k])
+    kept = [s for s, k in zip(symbols, ok, strict=True) if k]
+    return ReturnWindow(kept, rets[rows][:, ok], [s for s, k in zip(symbols, ok, strict=True) if not k])
 
 
 def fallback_weights(ctx: AllocationContext, symbols: Sequence[str], fallback: Fallback,
@@ -97,7 +97,7 @@ def fallback_weights(ctx: AllocationContext, symbols: Sequence[str], fallback: F
     if fallback == "cash":
         return pd.Series({ctx.cash_symbol: 1.0})
     last = ctx.prices.iloc[-1].reindex(list(symbols)).to_numpy(dtype=float)
-    live = [s for s, p in zip(symbols, last) if np.isfinite(p) and p > 0]
+    live = [s for s, p in zip(symbols, last, strict=True) if np.isfinite(p) and p > 0]
     if not live:
         return pd.Series({ctx.cash_symbol: 1.0})
     return pd.Series(1.0 / len(live), index=live)
@@ -117,7 +117,7 @@ def with_cash_parts(labels: Sequence[str], values: np.ndarray, cash_symbol: str)
     cash = 1.0 - float(values.sum())
     if abs(cash) < 1e-12:
         cash = 0.0
-    return [s for s, k in zip(labels, keep) if k] + [cash_symbol], np.append(values, cash)
+    return [s for s, k in zip(labels, keep, strict=True) if k] + [cash_symbol], np.append(values, cash)
 
 
 def risky_symbols(ctx: AllocationContext) -> list[str]:

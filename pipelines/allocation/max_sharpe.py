@@ -36,8 +36,12 @@ from pipelines.allocation.constraints import BoundedWindowStrategy, BoundsParams
 from pipelines.allocation.covariance import TRADING_DAYS, MeanMethod, estimate_mean
 from pipelines.allocation.inputs import ReturnWindow, WindowParams, with_cash
 from pipelines.allocation.registry import register
-from pipelines.allocation.solvers.mean_variance import (Constraints, NoTangencyError, max_sharpe_weights,
-                                                         min_variance_weights)
+from pipelines.allocation.solvers.mean_variance import (
+    Constraints,
+    NoTangencyError,
+    max_sharpe_weights,
+    min_variance_weights,
+)
 
 
 class MaxSharpeParams(WindowParams, BoundsParams):

@@ -39,7 +39,7 @@ class MomentumParams(StrategyParams):
     safe_asset: str | None = None
 
     @model_validator(mode="after")
-    def _span(self) -> "MomentumParams":
+    def _span(self) -> MomentumParams:
         if self.skip_days >= self.window_days:
             raise ValueError(f"skip_days ({self.skip_days}) must be below window_days ({self.window_days})")
         return self
@@ -63,7 +63,7 @@ class Momentum(Strategy):
 
     @classmethod
     def check_universe(cls, params: MomentumParams, symbols: Sequence[str],
-                       universe: "Universe") -> None:
+                       universe: Universe) -> None:
         cash = universe.cash_symbol
         if params.safe_asset is not None and params.safe_asset not in symbols and params.safe_asset != cash:
             raise ValueError(f"safe_asset {params.safe_asset!r} is not in the portfolio's universe")

@@ -62,13 +62,13 @@ class RegimeSwitching(Strategy):
     model_version: str | None = None
 
     @classmethod
-    def default_universe(cls, params: RegimeSwitchingParams, universe: "Universe") -> list[str]:
+    def default_universe(cls, params: RegimeSwitchingParams, universe: Universe) -> list[str]:
         syms = dict.fromkeys([*params.risk_on, *params.risk_off])
         return [s for s in syms if s != universe.cash_symbol]
 
     @classmethod
     def check_universe(cls, params: RegimeSwitchingParams, symbols: Sequence[str],
-                       universe: "Universe") -> None:
+                       universe: Universe) -> None:
         missing = [s for s in {**params.risk_on, **params.risk_off}
                    if s not in symbols and s != universe.cash_symbol]
         if missing:

@@ -26,7 +26,7 @@ from pydantic import field_validator
 
 from pipelines.allocation.base import AllocationContext, AllocationError
 from pipelines.allocation.covariance import estimate_covariance
-from pipelines.allocation.inputs import ReturnWindow, WindowParams, WindowedStrategy, with_cash
+from pipelines.allocation.inputs import ReturnWindow, WindowedStrategy, WindowParams, with_cash
 from pipelines.allocation.registry import register
 from pipelines.allocation.solvers.risk_parity import risk_budget_weights
 
@@ -56,14 +56,14 @@ class RiskParity(WindowedStrategy):
     params: RiskParityParams
 
     @classmethod
-    def default_universe(cls, params: RiskParityParams, universe: "Universe") -> list[str]:
+    def default_universe(cls, params: RiskParityParams, universe: Universe) -> list[str]:
         if params.budgets:
             return list(params.budgets)
         return super().default_universe(params, universe)
 
     @classmethod
     def check_universe(cls, params: RiskParityParams, symbols: Sequence[str],
-                       universe: "Universe") -> None:
+                       universe: Universe) -> None:
         if params.budgets is None:
             return
         outside = [s for s in params.budgets if s not in symbols]

@@ -55,12 +55,12 @@ class StaticMix(Strategy):
     params: StaticMixParams
 
     @classmethod
-    def default_universe(cls, params: StaticMixParams, universe: "Universe") -> list[str]:
+    def default_universe(cls, params: StaticMixParams, universe: Universe) -> list[str]:
         return [s for s in params.weights if s != universe.cash_symbol]
 
     @classmethod
     def check_universe(cls, params: StaticMixParams, symbols: Sequence[str],
-                       universe: "Universe") -> None:
+                       universe: Universe) -> None:
         missing = [s for s in params.weights if s not in symbols and s != universe.cash_symbol]
         if missing:
             raise ValueError(f"weights name symbols outside the portfolio's universe: {missing}")

@@ -52,7 +52,7 @@ class TrendFollowingParams(StrategyParams):
         return w
 
     @model_validator(mode="after")
-    def _fast_below_slow(self) -> "TrendFollowingParams":
+    def _fast_below_slow(self) -> TrendFollowingParams:
         if self.fast_days >= self.sma_days:
             raise ValueError(f"fast_days ({self.fast_days}) must be below sma_days ({self.sma_days})")
         return self
@@ -76,7 +76,7 @@ class TrendFollowing(ArrayStrategy):
     params: TrendFollowingParams
 
     @classmethod
-    def default_universe(cls, params: TrendFollowingParams, universe: "Universe") -> list[str]:
+    def default_universe(cls, params: TrendFollowingParams, universe: Universe) -> list[str]:
         if params.base_weights is None:
             return super().default_universe(params, universe)
         syms = [s for s in params.base_weights if s != universe.cash_symbol]
@@ -86,7 +86,7 @@ class TrendFollowing(ArrayStrategy):
 
     @classmethod
     def check_universe(cls, params: TrendFollowingParams, symbols: Sequence[str],
-                       universe: "Universe") -> None:
+                       universe: Universe) -> None:
         cash = universe.cash_symbol
         if params.safe_asset is not None and params.safe_asset not in symbols and params.safe_asset != cash:
             raise ValueError(f"safe_asset {params.safe_asset!r} is not in the portfolio's universe")

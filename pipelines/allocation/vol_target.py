@@ -54,7 +54,7 @@ class VolTargetParams(StrategyParams):
     fallback: Literal["base", "cash", "error"] = "base"
 
     @model_validator(mode="after")
-    def _resolve_base(self) -> "VolTargetParams":
+    def _resolve_base(self) -> VolTargetParams:
         if self.min_history_days > self.window_days:
             raise ValueError(f"min_history_days ({self.min_history_days}) exceeds window_days "
                              f"({self.window_days})")
@@ -86,12 +86,12 @@ class VolTarget(ArrayStrategy):
         self.base = get_strategy_class(params.base_strategy)(params.base_params)
 
     @classmethod
-    def default_universe(cls, params: VolTargetParams, universe: "Universe") -> list[str]:
+    def default_universe(cls, params: VolTargetParams, universe: Universe) -> list[str]:
         return get_strategy_class(params.base_strategy).default_universe(params.base_params, universe)
 
     @classmethod
     def check_universe(cls, params: VolTargetParams, symbols: Sequence[str],
-                       universe: "Universe") -> None:
+                       universe: Universe) -> None:
         get_strategy_class(params.base_strategy).check_universe(params.base_params, symbols, universe)
 
     @property
@@ -113,7 +113,7 @@ class VolTarget(ArrayStrategy):
             base_s = self.base.target_weights(ctx)
             order, base = base_s.index.tolist(), base_s.to_numpy(dtype=float)
             keep = [s != ctx.cash_symbol for s in order]
-            symbols = [s for s, k in zip(order, keep) if k]
+            symbols = [s for s, k in zip(order, keep, strict=True) if k]
             risky = base[np.array(keep, dtype=bool)]
         else:
             base = self.base.target_array(ctx)

@@ -19,7 +19,7 @@ class MarketInputs:
     prices: pd.DataFrame
     macro: pd.DataFrame
 
-    def truncated(self, as_of: pd.Timestamp) -> "MarketInputs":
+    def truncated(self, as_of: pd.Timestamp) -> MarketInputs:
         """The same data as a lake read at an earlier `as_of` would return it."""
         as_of = pd.Timestamp(as_of)
         return MarketInputs(as_of, self.prices.loc[:as_of],

@@ -66,7 +66,7 @@ class FredSource:
         self.api_key = api_key
 
     @classmethod
-    def from_env(cls, base_url: str | None = None) -> "FredSource":
+    def from_env(cls, base_url: str | None = None) -> FredSource:
         key = credential("FRED_API_KEY", "fred")
         url = base_url or os.environ.get("DAA_FRED_URL") or (API_URL if key else GRAPH_URL)
         # FRED allows 120 requests a minute per key.
@@ -119,7 +119,8 @@ class FredSource:
                                  f"and {fred_id}, got {list(df.columns)}: {response.text[:120]!r}")
         obs = pd.to_datetime(df[date_col], format="%Y-%m-%d", errors="coerce")
         if obs.isna().any():
-            raise MalformedInput(f"fred fredgraph.csv {fred_id}: bad dates {df.loc[obs.isna(), date_col].head(3).tolist()}")
+            bad = df.loc[obs.isna(), date_col].head(3).tolist()
+            raise MalformedInput(f"fred fredgraph.csv {fred_id}: bad dates {bad}")
         return pd.DataFrame({"obs_date": obs, "release_date": release_dates(obs, series),
                              "raw": df[fred_id]})
 

@@ -122,7 +122,7 @@ def read_curated(settings: Settings, dataset: Dataset, as_of: dt.date,
     tables = [pq.read_table(f, filters=filters) for f in files]
     table = pa.concat_tables(tables) if tables else dataset.schema.empty_table()
     out = table.to_pandas()
-    for c, t in zip(dataset.schema.names, dataset.schema.types):
+    for c, t in zip(dataset.schema.names, dataset.schema.types, strict=True):
         if pa.types.is_date32(t):
             out[c] = pd.to_datetime(out[c])
     out = out.sort_values(list(dataset.keys)).reset_index(drop=True)

@@ -62,7 +62,7 @@ class CompositeSource:
         return self._m.macro(universe, start, end)
 
 
-def get_source(name: str, settings: "Settings | None" = None) -> Source:
+def get_source(name: str, settings: Settings | None = None) -> Source:
     """Build the source named by configuration; credentials come from the environment."""
     if name == "bundled":
         from pipelines.ingest.bundled import BundledSource

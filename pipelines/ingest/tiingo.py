@@ -58,7 +58,7 @@ class TiingoSource:
         self.history_start = history_start
 
     @classmethod
-    def from_env(cls, base_url: str | None = None) -> "TiingoSource":
+    def from_env(cls, base_url: str | None = None) -> TiingoSource:
         token = credential("TIINGO_API_TOKEN", "tiingo")
         if not token:
             raise RuntimeError("Tiingo needs an API token: set TIINGO_API_TOKEN (or the Airflow "

@@ -28,7 +28,7 @@ class CostArrays:
 
     @classmethod
     def build(cls, models: Sequence[CostModel], symbols: Sequence[str],
-              asset_classes: Mapping[str, str]) -> "CostArrays":
+              asset_classes: Mapping[str, str]) -> CostArrays:
         col = lambda xs: np.array(xs, dtype=float).reshape(-1, 1)  # noqa: E731
         return cls(
             commission=col([m.commission_bps / 1e4 for m in models]),
@@ -46,7 +46,7 @@ class CostArrays:
     def has_minimum(self) -> bool:
         return bool(np.any(self.min_commission > 0))
 
-    def rows(self, mask: np.ndarray) -> "CostArrays":
+    def rows(self, mask: np.ndarray) -> CostArrays:
         return CostArrays(self.commission[mask], self.min_commission[mask], self.spread[mask],
                           self.impact[mask])
 

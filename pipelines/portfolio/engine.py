@@ -54,7 +54,7 @@ class PortfolioState:
     targets: dict[str, float] | None = None
 
     @classmethod
-    def initial(cls, cfg: PortfolioConfig) -> "PortfolioState":
+    def initial(cls, cfg: PortfolioConfig) -> PortfolioState:
         return cls(date=None, cash=float(cfg.initial_capital), quantities={})
 
 
@@ -70,7 +70,7 @@ class EngineResult:
         return {"nav": self.nav, "positions": self.positions, "trades": self.trades,
                 "target_weights": self.target_weights}
 
-    def after(self, date: pd.Timestamp | None) -> "EngineResult":
+    def after(self, date: pd.Timestamp | None) -> EngineResult:
         """Only the rows strictly after `date` (all rows when None)."""
         if date is None:
             return self
@@ -143,7 +143,7 @@ def run_portfolio(cfg: PortfolioConfig, universe: Universe, prices: pd.DataFrame
     index = prices.index
     where = index.get_indexer(didx)
     if np.any(where < 0):
-        bad = [d for d, i in zip(dates, where) if i < 0]
+        bad = [d for d, i in zip(dates, where, strict=True) if i < 0]
         raise KeyError(f"{cfg.id}: no prices for {bad[0].date()}")
     if state.date is not None and dates[0] <= state.date:
         raise ValueError(f"{cfg.id}: date {dates[0].date()} is not after the state date {state.date.date()}")
@@ -160,7 +160,7 @@ def run_portfolio(cfg: PortfolioConfig, universe: Universe, prices: pd.DataFrame
     q0 = np.array([[state.quantities.get(s, 0.0) for s in syms]], dtype=float)
     held_nan = (q0[0] != 0) & ~np.isfinite(P).all(axis=0)
     if held_nan.any():
-        bad = [s for s, b in zip(syms, held_nan) if b]
+        bad = [s for s, b in zip(syms, held_nan, strict=True) if b]
         raise ValueError(f"{cfg.id}: held symbols without a price: {bad}")
 
     if state.date is None and is_vectorisable(cfg) and np.isfinite(P).all():
@@ -204,7 +204,7 @@ def _run_stepping(cfg, universe, strategy, prices, where, P, ratio, calendar, q0
                                     asset_classes=universe.asset_classes, nav_history=nav_hist)
             w = strategy.target_array(ctx)[:n_syms][None]  # ordered [*syms, cash] by contract
         if np.any((w > 0) & ~np.isfinite(P[e])[None]):
-            bad = [s for s, x, p in zip(syms, w[0], P[e]) if x > 0 and not np.isfinite(p)]
+            bad = [s for s, x, p in zip(syms, w[0], P[e], strict=True) if x > 0 and not np.isfinite(p)]
             raise AllocationError(f"{cfg.id}: target weight on symbols without a price on "
                                   f"{run_dates[e].date()}: {bad}")
         return apply_bounds(w, lo, hi)
@@ -261,9 +261,9 @@ def _frames(cfg: PortfolioConfig, universe: Universe, didx: pd.DatetimeIndex, P:
     nav_s = pd.Series(nav, index=didx)
     final = PortfolioState(
         date=didx[-1], cash=float(cash[-1]),
-        quantities={s: float(x) for s, x in zip(cfg.symbols, q_end) if x != 0},
+        quantities={s: float(x) for s, x in zip(cfg.symbols, q_end, strict=True) if x != 0},
         nav_history=pd.concat([hist.astype(float), nav_s]) if len(hist) else nav_s,
-        targets=(dict(zip(cfg.symbols, map(float, last_w))) if last_w is not None else state.targets))
+        targets=(dict(zip(cfg.symbols, map(float, last_w), strict=True)) if last_w is not None else state.targets))
     return EngineResult(nav_df, pos_df, trades_df, weights_df, final)
 
 
@@ -355,7 +355,8 @@ def run_batch(cfgs: Sequence[PortfolioConfig], universe: Universe, prices: pd.Da
     for c in cfgs:
         if not is_vectorisable(c):
             raise ValueError(f"{c.id}: not vectorisable")
-        if (c.rebalance, c.fill_convention, c.accrue_cash) != (first.rebalance, first.fill_convention, first.accrue_cash):
+        shared = (c.rebalance, c.fill_convention, c.accrue_cash)
+        if shared != (first.rebalance, first.fill_convention, first.accrue_cash):
             raise ValueError(f"{c.id}: batch members must share rule, fill convention and accrue_cash")
     syms = sorted({s for c in cfgs for s in c.symbols})
     index = prices.index

@@ -1,7 +1,8 @@
 """The two simulation kernels behind the engine, both batched over K portfolios.
 
 - `step`: the general kernel. It jumps from decision to decision (calendar dates, drift-band
-  breaches found with vectorised weight paths, or every day for signal rules); between two
+  breaches found with vectorised weight paths, or every day for signal rules)
+  between two
   decisions holdings are constant, so cash and NAV of the whole stretch are numpy expressions.
   Cash accrues by the sequential product of daily cash-index ratios, exactly as a one-day run
   from a stored state does, so a daily run and a backfill give bit-identical rows.
@@ -91,8 +92,11 @@ def step(rule: RebalanceRule, symbols: list[str], P: np.ndarray, ratio: np.ndarr
     K, N = q0.shape
     L = len(P)
     q, cash = q0.astype(float).copy(), cash0.astype(float).copy()
-    nav = np.zeros((K, L)); cash_out = np.zeros((K, L)); cost_out = np.zeros((K, L))
-    turn = np.zeros((K, L)); reb = np.zeros((K, L), dtype=bool)
+    nav = np.zeros((K, L))
+    cash_out = np.zeros((K, L))
+    cost_out = np.zeros((K, L))
+    turn = np.zeros((K, L))
+    reb = np.zeros((K, L), dtype=bool)
     seg_start, seg_q = [0], [q.copy()]
     out = SimOutput(nav, cash_out, cost_out, turn, reb, np.empty(0), np.empty(0))
     every_day = rule.frequency == "daily" or rule.signal_threshold is not None
@@ -103,9 +107,7 @@ def step(rule: RebalanceRule, symbols: list[str], P: np.ndarray, ratio: np.ndarr
     first = not started
     while j < L:
         # ---- next decision day e >= j
-        if first or every_day:
-            e = j
-        elif drift_only and w_force is None:
+        if first or every_day or drift_only and w_force is None:
             e = j
         elif drift_only:
             e = _first_breach(q, cash, P, ratio, j, w_force, widths)
@@ -152,7 +154,8 @@ def step(rule: RebalanceRule, symbols: list[str], P: np.ndarray, ratio: np.ndarr
             if np.any((w > 0) & ~np.isfinite(p)[None, :]):
                 raise ValueError("target weight on a symbol without a price")
             r = size_trades(q[trade], cash[trade], ps, w[trade], costs.rows(trade), spec.rows(trade))
-            delta = np.zeros_like(q); cst = np.zeros_like(q)
+            delta = np.zeros_like(q)
+            cst = np.zeros_like(q)
             delta[trade], cst[trade] = r.delta, r.cost
             q = q + delta
             cash = np.where(trade, np.zeros(K), cash)
@@ -163,7 +166,8 @@ def step(rule: RebalanceRule, symbols: list[str], P: np.ndarray, ratio: np.ndarr
             reb[:, e] = traded
             if traded.any():
                 out.trades.append((e, delta, cst, reason))
-                seg_start.append(e); seg_q.append(q.copy())
+                seg_start.append(e)
+                seg_q.append(q.copy())
             cash_out[:, e] = cash
             nav[:, e] = cash + (q * np.where(np.isfinite(p), p, 0.0)).sum(axis=1)
         first = False
@@ -201,8 +205,11 @@ def vectorised(P: np.ndarray, ratio: np.ndarray, events: np.ndarray, W: np.ndarr
                capital: np.ndarray, costs: CostArrays, cash_buffer: np.ndarray,
                convention: str, nav_only: bool = False) -> SimOutput:
     """Scale-free kernel from an all-cash start. P: (L, N) finite prices; ratio: (L,) cash
-    growth from the previous close (ratio[0] unused); events: (m,) run positions of rebalances,
-    events[0] == 0; W: (K, m, N) risky targets; capital: (K,) initial cash. `nav_only` skips
+    growth from the previous close (ratio[0] unused)
+    events: (m,) run positions of rebalances,
+    events[0] == 0
+    W: (K, m, N) risky targets
+    capital: (K,) initial cash. `nav_only` skips
     the daily cash, turnover and rebalanced marks (left empty) for bulk runs."""
     K, m, N = W.shape
     L = len(P)
@@ -247,7 +254,8 @@ def vectorised(P: np.ndarray, ratio: np.ndarray, events: np.ndarray, W: np.ndarr
     if nav_only:
         turn, reb = np.zeros((K, 0)), np.zeros((K, 0), dtype=bool)
     else:
-        turn = np.zeros((K, L)); reb = np.zeros((K, L), dtype=bool)
+        turn = np.zeros((K, L))
+        reb = np.zeros((K, L), dtype=bool)
         turn[:, events] = (np.abs(dq) * Pe[None]).sum(-1) / vminus
         reb[:, events] = (dq != 0).any(-1)
         cash[:, events] = cash_e

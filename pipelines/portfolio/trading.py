@@ -40,7 +40,7 @@ class TradeSpec:
     min_trade_weight: np.ndarray
     convention: str = "net"
 
-    def rows(self, mask: np.ndarray) -> "TradeSpec":
+    def rows(self, mask: np.ndarray) -> TradeSpec:
         return TradeSpec(self.fractional[mask], self.allow_leverage[mask], self.cash_buffer[mask],
                          self.min_trade_value[mask], self.min_trade_weight[mask], self.convention)
 
@@ -77,7 +77,6 @@ def _bt_fill(q, cash, p, w, nav, costs: CostArrays, fractional, volume):
     rate = costs.commission + costs.spread
     d = amount / (p * (1.0 + rate * sign))
     if costs.has_minimum:  # where the minimum binds: q*p*(1 + spread*sign) + min = amount
-        c = ticket_costs(d, p, costs)
         floor_binds = (d != 0) & (np.abs(d) * p * costs.commission < costs.min_commission)
         d_min = (amount - costs.min_commission) / (p * (1.0 + costs.spread * sign))
         d = np.where(floor_binds, np.where(np.sign(d_min) == sign, d_min, 0.0), d)

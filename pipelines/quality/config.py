@@ -27,7 +27,7 @@ class ClassThresholds(_Strict):
     stale_after: int = Field(ge=2)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "ClassThresholds":
+    def _ordered(self) -> ClassThresholds:
         if self.warn_abs_log_return > self.error_abs_log_return:
             raise ValueError("warn_abs_log_return must not exceed error_abs_log_return")
         return self
@@ -56,7 +56,7 @@ class MacroRules(_Strict):
     ranges: dict[str, tuple[float, float]]
 
     @model_validator(mode="after")
-    def _ranges(self) -> "MacroRules":
+    def _ranges(self) -> MacroRules:
         bad = {k: v for k, v in self.ranges.items() if v[0] >= v[1]}
         if bad:
             raise ValueError(f"ranges must be [min, max] with min < max: {bad}")

@@ -100,7 +100,7 @@ def curated_prices_view(history: pd.DataFrame, batch: pd.DataFrame, universe: Un
     dates = np.sort(both["date"].unique())
     days = dates.astype("datetime64[D]")
     gap = np.concatenate([[np.nan], np.busday_count(days[:-1], days[1:]).astype(float)])
-    both["business_day_gap"] = both["date"].map(dict(zip(dates, gap)))
+    both["business_day_gap"] = both["date"].map(dict(zip(dates, gap, strict=True)))
     both["weekday"] = both["date"].dt.dayofweek.astype(float)
 
     # Completeness: every symbol that has started by a date must have a row on it.

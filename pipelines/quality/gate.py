@@ -11,6 +11,7 @@ self-contained HTML summary is written under `$DAA_HOME/quality/`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -65,7 +66,7 @@ class QualityGate:
         self.settings = settings
         self.as_of = as_of
         self.source = source
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
         self.run_id = run_id or f"ingest__{as_of.isoformat()}__{stamp}"
         self.cfg = quality_config(settings)
         self.universe = settings.universe
@@ -133,15 +134,11 @@ class QualityGate:
         if len(prices):
             first = pd.to_datetime(prices["date"]).min().date()
             since = first - dt.timedelta(days=self.cfg.prices.history_days)
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 hist_prices = lake.read_curated(self.settings, lake.PRICES, self.as_of, start=since)
-            except FileNotFoundError:
-                pass
         if len(macro):
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 hist_macro = lake.read_curated(self.settings, lake.MACRO, self.as_of)
-            except FileNotFoundError:
-                pass
         p_view = derive.curated_prices_view(hist_prices, prices, self.universe, self.cfg.prices)
         m_view = derive.curated_macro_view(hist_macro, macro)
         self.seconds += time.perf_counter() - t0
@@ -174,7 +171,7 @@ class QualityGate:
     def _publish(self, status: str, message: str, batch_path: str | None,
                  quarantine: Path | None) -> tuple[Path, Path]:
         frame = results_frame(self.run_id, self.as_of, self.source, self.outcomes, batch_path,
-                              dt.datetime.now(dt.timezone.utc))
+                              dt.datetime.now(dt.UTC))
         staged = stage_results(self.settings, frame)
         docs = None
         if self._runner is not None:

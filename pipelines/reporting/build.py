@@ -122,7 +122,8 @@ def portfolio_page(data: PortfolioData, figures: dict, run_id: str | None) -> st
                        + H.table(a.drop(columns=["period_start", "period_end", "benchmark"]),
                                  {c: "pct" for c in a.columns if c not in ("segment",)})
                        + H.note(f"Cumulative Brinson-Fachler versus {a['benchmark'].iloc[0]}, "
-                                f"{pd.Timestamp(a['period_start'].iloc[0]).date()} to {pd.Timestamp(a['period_end'].iloc[0]).date()}."))
+                                f"{pd.Timestamp(a['period_start'].iloc[0]).date()} to "
+                                f"{pd.Timestamp(a['period_end'].iloc[0]).date()}."))
     parts.append(H.section("attribution", "Attribution by asset class", attribution))
     if data.performance.empty:
         metrics = H.note("No performance rows (table `performance`) yet; key figures above come from the NAV.")
@@ -162,7 +163,7 @@ def index_page(rows: list[dict], run_id: str | None, earlier_runs: list[str]) ->
     if earlier_runs:
         body += H.section("runs", "Reports of earlier runs",
                           H.link_list([(f"runs/{r}/index.html", r) for r in earlier_runs]))
-    generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     subtitle = f"Managed model portfolios · generated {generated}" + (f" · run {H.esc(run_id)}" if run_id else "")
     return H.page("Dynamic asset allocation: portfolio report", subtitle, body)
 

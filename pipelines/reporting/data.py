@@ -38,6 +38,11 @@ def _query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
     return con.execute(load_sql(f"reporting/{name}.sql"), params).df()
 
 
+def _optional(con: duckdb.DuckDBPyConnection, table: str, pid: str) -> pd.DataFrame:
+    """The portfolio's rows of an analytics table, empty when the table does not exist yet."""
+    return _query(con, table, portfolio_id=pid) if table_exists(con, table) else pd.DataFrame()
+
+
 def list_portfolios(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return _query(con, "portfolios")
 
@@ -103,6 +108,6 @@ def load_portfolio(con: duckdb.DuckDBPyConnection, info: dict, portfolio_ids: se
         info=info, nav=nav, benchmark=_benchmark(con, info, nav, portfolio_ids), weights=weights,
         latest_weights=_query(con, "latest_weights", portfolio_id=pid),
         trades=_query(con, "trades", portfolio_id=pid),
-        performance=_query(con, "performance", portfolio_id=pid) if table_exists(con, "performance") else pd.DataFrame(),
-        attribution=_query(con, "attribution", portfolio_id=pid) if table_exists(con, "attribution") else pd.DataFrame(),
+        performance=_optional(con, "performance", pid),
+        attribution=_optional(con, "attribution", pid),
         regimes=regimes if regimes is not None else regime_probabilities(con))

@@ -47,7 +47,7 @@ def load_staged(settings: Settings, run_id: str, manifest_paths: list[str | Path
                 started_at: dt.datetime | None = None) -> dict[str, int]:
     """Write every staged result in one transaction; on any error nothing is written."""
     manifests = [Manifest.read(p) for p in manifest_paths]
-    started_at = started_at or dt.datetime.now(dt.timezone.utc)
+    started_at = started_at or dt.datetime.now(dt.UTC)
     totals = dict.fromkeys(FACT_TABLES, 0)
     with tempfile.TemporaryDirectory() as tmp, connect(settings) as con:
         ref_paths = {name: write_parquet_atomic(df, Path(tmp) / f"{name}.parquet")
@@ -69,7 +69,7 @@ def load_staged(settings: Settings, run_id: str, manifest_paths: list[str | Path
             snapshots = sorted({m.data_snapshot for m in manifests})
             con.execute(load_sql("app/record_run.sql"), {
                 "run_id": run_id, "step": step, "as_of": as_of, "status": "success",
-                "started_at": started_at, "finished_at": dt.datetime.now(dt.timezone.utc),
+                "started_at": started_at, "finished_at": dt.datetime.now(dt.UTC),
                 "rows_written": sum(totals.values()),
                 "data_snapshot": ",".join(snapshots) if snapshots else None,
                 "message": f"{len(manifests)} portfolios: " + json.dumps(totals)})
@@ -85,7 +85,7 @@ def record_run(settings: Settings, run_id: str, step: str, status: str, *, as_of
                started_at: dt.datetime | None = None, rows_written: int | None = None,
                data_snapshot: str | None = None, message: str | None = None) -> None:
     """Record a pipeline step (success, failure or skip) in `pipeline_runs`."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with connect(settings) as con:
         con.execute(load_sql("app/record_run.sql"), {
             "run_id": run_id, "step": step, "as_of": as_of, "status": status,

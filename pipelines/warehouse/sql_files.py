@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from pipelines.config import REPO_ROOT
@@ -10,7 +10,7 @@ from pipelines.config import REPO_ROOT
 SQL_DIR = REPO_ROOT / "sql"
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_sql(relative: str) -> str:
     path = SQL_DIR / relative
     if not path.exists():

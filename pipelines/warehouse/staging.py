@@ -29,7 +29,7 @@ class Manifest:
     rows: dict[str, int]
 
     @classmethod
-    def read(cls, path: str | Path) -> "Manifest":
+    def read(cls, path: str | Path) -> Manifest:
         return cls(**json.loads(Path(path).read_text()))
 
 

@@ -15,7 +15,10 @@ from pipelines.config import REPO_ROOT, PortfolioConfig, Universe, load_universe
 from pipelines.ingest.bundled import _wide_prices
 
 CASH = "CASH"
-STOCKS = "AAPL AMD BAC BBY CVX GE HD JNJ JPM KO LLY MRK MSFT PEP PFE PG RRC UNH WMT XOM".split()
+STOCKS = [
+    "AAPL", "AMD", "BAC", "BBY", "CVX", "GE", "HD", "JNJ", "JPM", "KO",
+    "LLY", "MRK", "MSFT", "PEP", "PFE", "PG", "RRC", "UNH", "WMT", "XOM",
+]
 MIXED = ["SPX", "UST2Y", "UST10Y", "WTI", "AAPL", "JNJ", "KO", "XOM"]
 
 

@@ -4,9 +4,13 @@ import numpy as np
 import pytest
 
 from pipelines.allocation.base import AllocationError
-from pipelines.allocation.solvers.mean_variance import (Constraints, NoTangencyError,
-                                                        max_sharpe_weights, min_variance_weights,
-                                                        sharpe_ratio)
+from pipelines.allocation.solvers.mean_variance import (
+    Constraints,
+    NoTangencyError,
+    max_sharpe_weights,
+    min_variance_weights,
+    sharpe_ratio,
+)
 
 from .conftest import MIXED, make_ctx, random_cov, strategy
 

@@ -1,6 +1,5 @@
 import numpy as np
 import pandas as pd
-import pytest
 
 from pipelines.allocation.momentum import momentum_scores
 

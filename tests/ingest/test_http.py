@@ -6,8 +6,8 @@ import json
 
 import pytest
 import requests
-
 from replay_server import Reply
+
 from pipelines.ingest.http import AuthError, HttpClient, HttpError, NotFound, credential
 from pipelines.ingest.sources import MalformedInput
 

@@ -6,11 +6,11 @@ import datetime as dt
 import json
 
 import pytest
+from replay_server import Reply, fixture
 
 from pipelines.config import Settings
 from pipelines.ingest.run import ingest
 from pipelines.quality.errors import ValidationFailed
-from replay_server import Reply, fixture
 
 UNIVERSE = """
 cash_symbol: SPX

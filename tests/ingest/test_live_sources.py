@@ -6,13 +6,13 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from replay_server import Reply, fixture
 
 from pipelines.config import Universe
 from pipelines.ingest.fred import FredSource
 from pipelines.ingest.http import AuthError, NotFound
 from pipelines.ingest.sources import MalformedInput, get_source
 from pipelines.ingest.tiingo import TiingoSource, ticker_map
-from replay_server import Reply, fixture
 
 UNIVERSE = Universe.model_validate({
     "cash_symbol": "SPX", "calendar_symbol": "SPX",

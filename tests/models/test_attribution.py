@@ -3,8 +3,6 @@ step; the numpy month fits equal the factor model; the models CLI trains and loa
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 import pytest

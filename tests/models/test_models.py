@@ -9,9 +9,8 @@ import pandas as pd
 import pytest
 
 from models.cv import PurgedKFold
-from models.factor_model import ols_fit
+from models.factor_model import fit_factor_model, ols_fit, risk_decomposition
 from models.factors import FactorPanel
-from models.factor_model import fit_factor_model, risk_decomposition
 from models.regime import Samples, TrainingSpec, tune_classifier
 from models.registry import LookAheadError, NoModelError, Registry
 from pipelines.config import Settings
@@ -38,7 +37,7 @@ class TestPurgedKFold:
         t1 = _t1(100)
         plain = [len(tr) for tr, _ in PurgedKFold(4, t1, 0.0).split()]
         emb = [len(tr) for tr, _ in PurgedKFold(4, t1, 0.05).split()]
-        assert all(e <= p for e, p in zip(emb, plain)) and sum(emb) < sum(plain)
+        assert all(e <= p for e, p in zip(emb, plain, strict=True)) and sum(emb) < sum(plain)
 
 
 class TestFactorModel:

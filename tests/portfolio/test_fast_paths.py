@@ -27,13 +27,13 @@ def _prices(n: int = 400, seed: int = 3) -> pd.DataFrame:
     idx = pd.bdate_range("2011-01-03", periods=n)
     px = 100 * np.exp(np.cumsum(rng.normal(0.0003, [0.012, 0.005, 0.02], size=(n, 3)), axis=0))
     cash = 100 * np.cumprod(np.full(n, 1 + 0.02 / 252))
-    return pd.DataFrame({**dict(zip(SYMS, px.T)), "CASH": cash}, index=idx)
+    return pd.DataFrame({**dict(zip(SYMS, px.T, strict=True)), "CASH": cash}, index=idx)
 
 
 def _mix(k: int, rng: np.random.Generator, strategy: str = "static_mix") -> PortfolioConfig:
     w = rng.dirichlet(np.ones(len(SYMS) + 1))
-    params = (StaticMix.Params(weights={**dict(zip(SYMS, map(float, w[:-1]))), "CASH": float(1 - w[:-1].sum())})
-              if strategy == "static_mix" else EqualWeight.Params())
+    mix = {**dict(zip(SYMS, map(float, w[:-1]), strict=True)), "CASH": float(1 - w[:-1].sum())}
+    params = StaticMix.Params(weights=mix) if strategy == "static_mix" else EqualWeight.Params()
     return PortfolioConfig(id=f"p{k}", name=f"p{k}", risk_profile="moderate", strategy=strategy, params=params,
                            universe=SYMS, rebalance=RebalanceRule(frequency="monthly"),
                            costs=CostModel(commission_bps=float(rng.integers(0, 20)),

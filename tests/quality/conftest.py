@@ -8,7 +8,6 @@ the `files` source's inbox and ingests the next trading day through the quality 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import shutil
 from pathlib import Path
 
@@ -17,9 +16,7 @@ import pytest
 
 from pipelines.config import REPO_ROOT, Settings
 from pipelines.ingest.bundled import BundledSource
-
 from qhelpers import AS_OF, BACKFILL_END, BACKFILL_START, WINDOW_START
-
 
 # One small portfolio keeps the backfill quick; the gate does not depend on portfolios.
 PORTFOLIOS = """

@@ -7,13 +7,11 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from pipelines.ingest.run import ingest
 from pipelines.quality.errors import ValidationFailed
-
 from qhelpers import AS_OF, fingerprint, warehouse_tables
 
 

@@ -35,7 +35,7 @@ def test_record_is_idempotent_and_report_is_self_contained(files_settings, clean
     record_validation(files_settings, recorded)  # loading a run again replaces its rows
     assert _count(files_settings, summary.validation["run_id"]) == n
 
-    page = open(summary.validation["report"]).read()
+    page = Path(summary.validation["report"]).read_text()
     head = page.split("<body>")[0]
     assert "<style>" in head and "http" not in head and "<script" not in page
     assert "passed" in page and "prices strictly positive" in page

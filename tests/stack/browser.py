@@ -9,6 +9,7 @@ Every wait is bounded; the browser runs in its own session and is stopped by its
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import select
@@ -44,7 +45,7 @@ class Browser:
             os.dup2(high_r, 3)
             os.dup2(high_w, 4)
 
-        self._log = open(log, "wb")
+        self._log = open(log, "wb")  # noqa: SIM115 - lives as long as the browser process
         self.proc = subprocess.Popen(
             [chromium_path(), *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-pipe",
              f"--window-size={size[0]},{size[1]}", "about:blank"],
@@ -149,27 +150,21 @@ class Browser:
 
     def close(self, grace: float = 10) -> None:
         for fd in (self._to_child, self._from_child):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
         if self.proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
             try:
                 self.proc.wait(timeout=grace)
             except subprocess.TimeoutExpired:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 self.proc.wait(timeout=10)
         if not self._log.closed:
             self._log.close()
 
-    def __enter__(self) -> "Browser":
+    def __enter__(self) -> Browser:
         return self
 
     def __exit__(self, *exc: object) -> None:

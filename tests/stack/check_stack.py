@@ -13,7 +13,6 @@ service-free): the docker-compose topology run natively, driven through the REST
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import subprocess
 import sys

@@ -8,6 +8,7 @@ SIGKILL after a grace period). Used by tests/stack/check_stack.py (`make stack-t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -131,7 +132,7 @@ class Stack:
 
     # ------------------------------------------------------------------ processes
     def _spawn(self, name: str, cmd: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
-        log = open(self.logs / f"{name}.log", "wb")
+        log = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115 - the service process writes it
         proc = subprocess.Popen(cmd, env=env or self.env, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, cwd=self.root, start_new_session=True)
         self.procs[name] = proc
@@ -229,20 +230,16 @@ class Stack:
     def _stop_batch(self, names: list[str], grace: float, codes: dict[str, int]) -> None:
         for name in names:
             if self.procs[name].poll() is None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.procs[name].pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
         deadline = time.monotonic() + grace
         for name in names:
             proc = self.procs[name]
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 proc.wait(timeout=10)
             codes[name] = proc.returncode
 

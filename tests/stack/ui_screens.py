@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from PIL import Image, ImageStat
-
 from browser import Browser
+from PIL import Image, ImageStat
 
 # Text a page shows when it is not the page we asked for.
 WRONG_PAGE = ("Sign in", "Unauthorized", "Forbidden", "Something went wrong", "Page Not Found",

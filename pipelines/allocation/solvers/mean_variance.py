@@ -35,7 +35,7 @@ class Constraints:
 
     @classmethod
     def box(cls, n: int, lower: float = 0.0, upper: float = 1.0,
-            groups: list[tuple[np.ndarray, float, float]] | None = None) -> "Constraints":
+            groups: list[tuple[np.ndarray, float, float]] | None = None) -> Constraints:
         return cls(np.full(n, float(lower)), np.full(n, float(upper)), list(groups or []))
 
     def check_feasible(self) -> None:
@@ -50,7 +50,7 @@ class Constraints:
             A_eq = np.ones((1, len(lo)))
             rows, rhs = self._group_rows(kappa=False)
             res = linprog(np.zeros(len(lo)), A_ub=rows, b_ub=rhs, A_eq=A_eq, b_eq=[1.0],
-                          bounds=list(zip(lo, hi)), method="highs")
+                          bounds=list(zip(lo, hi, strict=True)), method="highs")
             if res.status != 0:
                 raise ValueError("group bounds cannot be met by a fully invested portfolio")
 
@@ -85,7 +85,7 @@ def max_excess_return(excess: np.ndarray, cons: Constraints) -> float:
         return float(excess @ w)
     rows, rhs = cons._group_rows(kappa=False)
     res = linprog(-excess, A_ub=rows, b_ub=rhs, A_eq=np.ones((1, len(lo))), b_eq=[1.0],
-                  bounds=list(zip(lo, hi)), method="highs")
+                  bounds=list(zip(lo, hi, strict=True)), method="highs")
     if res.status != 0:
         raise ValueError("constraints are infeasible")
     return float(-res.fun)

@@ -11,9 +11,8 @@ Hessian Q + G'DG definite in practice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg import LinAlgWarning
@@ -100,7 +99,8 @@ def solve_qp(Q: np.ndarray, c: np.ndarray, A: np.ndarray, b: np.ndarray, G: np.n
         except (np.linalg.LinAlgError, ValueError) as exc:
             raise QPError(f"KKT system singular at iteration {it}") from exc
 
-        def solve(rsz: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        def solve(rsz: np.ndarray, rd=rd, rg=rg, rp=rp, d=d, s=s, z=z, lu=lu
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
             rhs = np.concatenate([-rd - G.T @ (d * rg - rsz / s), -rp])
             sol = _lu_solve(lu, rhs)
             dx, dy = sol[:n], sol[n:]
