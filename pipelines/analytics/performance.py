@@ -93,7 +93,7 @@ def performance_rows(portfolio_id: str, nav: pd.DataFrame, rf: pd.Series, bench:
         if len(sel) < 2:
             continue
         m = metrics(sel["daily_return"], rf, bench, sel["turnover"], sel["costs"])
-        rows.append({"portfolio_id": portfolio_id, "window": window, "as_of": as_of.date(),
+        rows.append({"portfolio_id": portfolio_id, "horizon": window, "as_of": as_of.date(),
                      "start_date": sel.index[0].date(), "end_date": as_of.date(), "benchmark": benchmark, **m})
     df = pd.DataFrame(rows)
     for c in ("drawdown_peak", "drawdown_trough", "drawdown_recovery"):

@@ -52,7 +52,7 @@ def key_figures(data: PortfolioData) -> dict:
     bench = data.benchmark
     sharpe = np.nan
     if not data.performance.empty:
-        row = data.performance[data.performance["window"] == "inception"]
+        row = data.performance[data.performance["horizon"] == "inception"]
         if len(row):
             sharpe = float(row["sharpe"].iloc[0]) if row["sharpe"].iloc[0] is not None else np.nan
     return {

@@ -5,5 +5,5 @@ SELECT portfolio_id, strategy, risk_profile, round(100 * cagr, 2) AS cagr_pct,
        round(turnover, 2) AS turnover_pa, round(costs_paid, 0) AS costs_paid,
        benchmark, round(tracking_error, 3) AS te, round(information_ratio, 2) AS ir
 FROM v_performance
-WHERE "window" = 'inception'
+WHERE horizon = 'inception'
 ORDER BY portfolio_id;
