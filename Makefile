@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export DAA_HOME ?= $(CURDIR)/var
 export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
 
-.PHONY: setup run test airflow bench clean stack-test report compose-config
+.PHONY: setup run test airflow bench clean stack-test report compose-config schema-docs
 
 $(VENV)/.installed: requirements.txt
 	@./scripts/setup_venv.sh "$(PYTHON)" "$(VENV)"
@@ -32,6 +32,10 @@ stack-test: setup
 # HTML reports of the warehouse under $(DAA_HOME)/reports/ (index.html and one page per portfolio).
 report: setup
 	@$(PY) -m pipelines report
+
+# docs/schema.md from a freshly migrated warehouse (tables, columns, views, comments, writers).
+schema-docs: setup
+	@$(PY) -m pipelines.warehouse.schema_docs
 
 # Validate docker-compose.yml with the Compose v2 parser (needs a filled .env; see .env.example).
 compose-config: setup

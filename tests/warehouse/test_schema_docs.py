@@ -12,8 +12,7 @@ import pytest
 
 from pipelines.config import Settings
 from pipelines.warehouse.db import migrate
-from pipelines.warehouse.schema_docs import (PAGE, describe, generate, load_writers, main,
-                                             missing_comments)
+from pipelines.warehouse.schema_docs import PAGE, describe, generate, load_writers, main, missing_comments
 from pipelines.warehouse.sql_files import migration_files
 
 
