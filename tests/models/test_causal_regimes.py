@@ -7,12 +7,20 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from models.causal_regimes import HMMRegimes, JumpRegimes, MixtureRegimes, forward_filter, tune_jump_penalty
 
 TRAIN = 800
 TOL = 1e-12  # what the causal test allows
 
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Small fits: one BLAS/OpenMP thread is many times faster on a shared 2-core machine."""
+    with threadpool_limits(1):
+        yield
 
 @pytest.fixture(scope="module")
 def planted():
