@@ -38,8 +38,8 @@ def model_training():
         import datetime as dt
 
         from models.training import train_and_publish
+        from pipelines import lake
         from pipelines.config import Settings
-        from pipelines.ingest import lake
 
         settings = Settings.from_env()
         raw = (context.get("params") or {}).get("as_of")

@@ -53,7 +53,7 @@ def portfolio_rebalance():
                      "`as_of`) and the lake snapshot id it reads.")
         def resolve_date(**context) -> dict:
             from pipelines.config import Settings
-            from pipelines.ingest.lake import snapshot_id
+            from pipelines.lake import snapshot_id
 
             events = context.get("triggering_asset_events") or {}
             extras = [e.extra for evs in events.values() for e in evs]

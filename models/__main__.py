@@ -39,8 +39,8 @@ def train(as_of: dt.date | None, run_id: str | None) -> dict:
     """train_and_publish then load_models; returns a JSON-able summary."""
     from models.training import train_and_publish
     from models.warehouse import load_models
+    from pipelines import lake
     from pipelines.config import Settings
-    from pipelines.ingest import lake
 
     settings = Settings.from_env()
     latest = lake.curated_max_date(settings, lake.PRICES)

@@ -25,10 +25,10 @@ from models.factors import FactorPanel, build_panel
 from models.regime import TrainingSpec
 from models.registry import NoModelError, Registry
 from models.walk_forward import CLASSIFIER, walk_forward
+from pipelines import lake
 from pipelines.config import Settings
 from pipelines.features.inputs import MarketInputs, load_inputs
 from pipelines.features.regime import regime_features
-from pipelines.ingest import lake
 
 log = logging.getLogger(__name__)
 

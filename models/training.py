@@ -23,7 +23,7 @@ from models.walk_forward import CLASSIFIER, MIXTURE, Schedule, oos_summary, walk
 from pipelines.config import Settings
 from pipelines.features.inputs import load_inputs
 from pipelines.features.regime import regime_features
-from pipelines.ingest.lake import write_parquet_atomic
+from pipelines.lake import write_parquet_atomic
 from pipelines.warehouse.staging import stage_dir
 
 

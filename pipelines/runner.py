@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pipelines import lake
 from pipelines.analytics.run import compute_and_store
 from pipelines.config import Settings
-from pipelines.ingest import lake
 from pipelines.ingest.run import IngestSummary, ingest
 from pipelines.portfolio.engine import EngineResult, PortfolioState, build_strategy, resume_point, run_portfolio
 from pipelines.portfolio.state import load_state

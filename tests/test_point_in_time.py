@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
-from pipelines.ingest import lake
+from pipelines import lake
 from pipelines.ingest.run import ingest
 from pipelines.runner import backfill
 from support import make_config_dir

@@ -28,10 +28,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from pipelines import lake  # noqa: E402
 from pipelines.allocation.equal_weight import EqualWeight  # noqa: E402
 from pipelines.allocation.static_mix import StaticMix  # noqa: E402
 from pipelines.config import CostModel, PortfolioConfig, RebalanceRule, Settings  # noqa: E402
-from pipelines.ingest import lake  # noqa: E402
 from pipelines.portfolio.engine import PortfolioState, run_batch, run_portfolio  # noqa: E402
 
 STOCKS = ["AAPL", "AMD", "BAC", "BBY", "CVX", "GE", "HD", "JNJ", "JPM", "KO", "LLY", "MRK", "MSFT",

@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipelines import lake
 from pipelines.analytics.attribution import brinson_fachler, linked_table, segment_returns
 from pipelines.analytics.performance import performance_rows
 from pipelines.config import Settings, Universe
-from pipelines.ingest import lake
-from pipelines.ingest.lake import write_parquet_atomic
+from pipelines.lake import write_parquet_atomic
 from pipelines.warehouse.db import connect
 from pipelines.warehouse.sql_files import load_sql
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from pipelines import lake
 from pipelines.config import Settings
-from pipelines.ingest import lake
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
+from pipelines import lake
 from pipelines.config import Settings
-from pipelines.ingest import lake
 from pipelines.ingest.sources import MalformedInput, get_source
 
 log = logging.getLogger(__name__)

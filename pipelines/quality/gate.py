@@ -24,8 +24,8 @@ from typing import NoReturn
 import pandas as pd
 import pyarrow as pa
 
+from pipelines import lake
 from pipelines.config import Settings
-from pipelines.ingest import lake
 from pipelines.ingest.sources import MalformedInput
 from pipelines.quality import derive
 from pipelines.quality.config import quality_config

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.config import Settings
-from pipelines.ingest.lake import write_parquet_atomic
+from pipelines.lake import write_parquet_atomic
 from pipelines.quality.validate import Outcome, outcome_records
 from pipelines.warehouse.staging import safe_name
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.config import Settings
-from pipelines.ingest.lake import write_parquet_atomic
+from pipelines.lake import write_parquet_atomic
 from pipelines.warehouse.db import connect
 from pipelines.warehouse.sql_files import load_sql
 from pipelines.warehouse.staging import FACT_TABLES, Manifest

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.config import Settings
-from pipelines.ingest.lake import write_parquet_atomic
+from pipelines.lake import write_parquet_atomic
 
 FACT_TABLES = {"nav": "date", "positions": "date", "trades": "trade_date", "target_weights": "date"}
 

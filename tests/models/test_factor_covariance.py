@@ -12,11 +12,11 @@ import pytest
 
 from models.factors import FACTORS
 from models.serving import factor_fit
+from pipelines import lake
 from pipelines.allocation.covariance import TRADING_DAYS, estimate_covariance
 from pipelines.allocation.registry import get_strategy_class
 from pipelines.allocation.solvers.risk_parity import risk_budget_weights
 from pipelines.config import PortfolioConfig, Settings
-from pipelines.ingest import lake
 from pipelines.ingest.run import ingest
 from pipelines.portfolio.engine import PortfolioState, run_portfolio
 
