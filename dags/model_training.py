@@ -37,9 +37,9 @@ def model_training():
     def train(**context) -> dict:
         import datetime as dt
 
-        from models.training import train_and_publish
         from pipelines import lake
         from pipelines.config import Settings
+        from pipelines.modeling.training import train_and_publish
 
         settings = Settings.from_env()
         raw = (context.get("params") or {}).get("as_of")
@@ -50,8 +50,8 @@ def model_training():
     @task(pool=orch.WRITER_POOL, outlets=[PUBLISHED_MODELS],
           doc_md="The single DuckDB writer: model versions, regimes and factor exposures.")
     def load(staged: dict, **context) -> dict:
-        from models.warehouse import load_models
         from pipelines.config import Settings
+        from pipelines.modeling.loading import load_models
 
         rows = load_models(Settings.from_env(), staged)
         context["outlet_events"][PUBLISHED_MODELS].extra = {

@@ -62,9 +62,10 @@ def portfolio_rebalance():
 
         @task(doc_md="The managed model portfolios from `config/portfolios.yaml` (validated on load).")
         def list_portfolios() -> list[str]:
+            from pipelines.allocation import catalog
             from pipelines.config import Settings
 
-            return [p.id for p in Settings.from_env().portfolios]
+            return [p.id for p in catalog.portfolios(Settings.from_env())]
 
         return resolve_date(), list_portfolios()
 

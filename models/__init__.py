@@ -1,4 +1,6 @@
 """Multi-factor and regime models (scikit-learn estimators) and the model registry.
 
-Nothing here imports Airflow; the `model_training` DAG calls `models.training`.
+A library: estimators and maths over arrays and frames, no I/O beyond the registry directory it
+is given. Nothing here imports Airflow or the rest of `pipelines` (features excepted); the
+pipeline side (training on the lake, serving, loading) is `pipelines.modeling`.
 """

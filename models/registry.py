@@ -1,11 +1,11 @@
 """The model registry: every trained model is a versioned artifact with its metadata.
 
-Layout under $DAA_HOME/models/<name>/<version>/: `model.joblib` (the fitted object) and
+Layout under the registry root (`$DAA_HOME/models`), <name>/<version>/: `model.joblib` (the fitted object) and
 `meta.json` (training window, features, hyper-parameters, CV and out-of-sample metrics, data
 snapshot, code version, training time). Files are written atomically, and a version id is a
 hash of what defines the fit (name, data known-through date, training data, spec), so
 re-training the same thing is a no-op and parallel writers cannot disagree. The DuckDB
-`model_versions` table mirrors the metadata; the single writer loads it (models.warehouse).
+`model_versions` table mirrors the metadata; the single writer loads it (pipelines.modeling).
 
 Point-in-time rule: a prediction for date D may use only a model whose training data was
 known before D (`trained_through < D`); `load` and `latest` refuse anything else.
@@ -27,7 +27,7 @@ from typing import Any
 import joblib
 import pandas as pd
 
-from pipelines.config import REPO_ROOT, Settings
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class LookAheadError(ValueError):
@@ -79,10 +79,11 @@ def _write_atomic(path: Path, write) -> None:
 
 
 class Registry:
-    """Models of one data root. Reads are cached per process (artifacts are immutable)."""
+    """The models stored under one directory. Reads are cached per process (artifacts are
+    immutable)."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.root = settings.data_root / "models"
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
 
     def _dir(self, name: str, version: str) -> Path:
         return self.root / name / version

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.allocation import catalog
 from pipelines.config import ConfigError, Settings
 from pipelines.warehouse.sql_files import SQL_DIR
 
@@ -151,7 +152,7 @@ def cmd_validate(args, settings: Settings) -> int:
     from pipelines.quality.config import quality_config
 
     universe = settings.universe
-    portfolios = settings.portfolios
+    portfolios = catalog.portfolios(settings)
     quality_config(settings)
     print(f"configuration OK: {len(universe.assets)} assets, {len(portfolios)} portfolios "
           f"({settings.config_dir})")
@@ -183,6 +184,13 @@ def cmd_run(args, settings: Settings) -> int:
     print(json.dumps({"ingest": ingest_summary.to_dict(), "run": step.__dict__}, indent=2, default=str))
     if args.report:
         _report(settings, None)
+    return EXIT_OK
+
+
+def cmd_train(args, settings: Settings) -> int:
+    from pipelines.modeling.training import train_now
+
+    print(json.dumps(train_now(settings, args.date, args.run_id), indent=2, default=str))
     return EXIT_OK
 
 
@@ -245,7 +253,7 @@ def cmd_query(args, settings: Settings) -> int:
 def cmd_portfolios(args, settings: Settings) -> int:
     if getattr(args, "action", None) == "show":
         return _show_portfolio(settings, args.portfolio_id)
-    for p in settings.portfolios:
+    for p in catalog.portfolios(settings):
         print(f"{p.id:28s} {p.strategy:16s} {p.risk_profile:13s} {p.name}")
     return EXIT_OK
 
@@ -253,7 +261,7 @@ def cmd_portfolios(args, settings: Settings) -> int:
 def _show_portfolio(settings: Settings, portfolio_id: str) -> int:
     import yaml
 
-    p = settings.portfolio(portfolio_id)
+    p = catalog.portfolio(settings, portfolio_id)
     print(yaml.safe_dump(p.model_dump(mode="json"), sort_keys=False).rstrip())
     if not settings.warehouse_path.exists():
         print("\n(no warehouse yet: run the pipeline to see NAV and weights)")
@@ -311,6 +319,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", type=_date, required=True, help="first date, YYYY-MM-DD")
     p.add_argument("--end", type=_date, required=True, help="last date, YYYY-MM-DD")
     p.add_argument("--report", action="store_true", help="write the HTML reports afterwards")
+
+    p = add("train", "train the regime and factor models up to a date and load their tables",
+            "Walk-forward refits up to DATE (default: the lake's latest price date), a refit at the\n"
+            "date, factor exposures; then the model tables through the single writer: the\n"
+            "model_training DAG's work, in-process.", cmd_train)
+    p.add_argument("--date", type=_date, default=None, help="training date, YYYY-MM-DD")
+    p.add_argument("--run-id", default=None, help="run id recorded in the rows")
 
     p = add("report", "write the HTML reports under $DAA_HOME/reports/",
             "Self-contained HTML (opens offline): an index with every portfolio's key figures and a\n"

@@ -67,18 +67,46 @@ class Settings:
 
     @cached_property
     def universe(self) -> Universe:
-        return load_universe(self.config_dir / "universe.yaml")
+        return load_universe(self.universe_path)
 
-    @cached_property
-    def portfolios(self) -> list[PortfolioConfig]:
-        return load_portfolios(self.config_dir / "portfolios.yaml", self.universe)
+    @property
+    def incoming_dir(self) -> Path:
+        """Batches the quality gate is checking (moved to curated or quarantine when done)."""
+        return self.data_root / "lake" / "incoming"
 
-    def portfolio(self, portfolio_id: str) -> PortfolioConfig:
-        for p in self.portfolios:
-            if p.id == portfolio_id:
-                return p
-        known = ", ".join(p.id for p in self.portfolios)
-        raise ConfigError(f"unknown portfolio {portfolio_id!r}; known: {known}")
+    @property
+    def inbox_dir(self) -> Path:
+        """Where the `files` source picks up dropped price and macro files."""
+        return self.data_root / "inbox"
+
+    @property
+    def quality_dir(self) -> Path:
+        return self.data_root / "quality"
+
+    @property
+    def gx_dir(self) -> Path:
+        """Great Expectations' file context (suites, validation results, Data Docs)."""
+        return self.data_root
+
+    @property
+    def gx_docs_index(self) -> Path:
+        return self.data_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_root / "models"
+
+    @property
+    def quality_path(self) -> Path:
+        return self.config_dir / "quality.yaml"
+
+    @property
+    def universe_path(self) -> Path:
+        return self.config_dir / "universe.yaml"
+
+    @property
+    def portfolios_path(self) -> Path:
+        return self.config_dir / "portfolios.yaml"
 
 
 # --------------------------------------------------------------------------- universe
@@ -135,6 +163,11 @@ class Universe(_Strict):
     @property
     def symbols(self) -> list[str]:
         return [a.symbol for a in self.assets]
+
+    @property
+    def stocks(self) -> list[str]:
+        """The single stocks (equities other than indices): style factors are built from them."""
+        return [a.symbol for a in self.assets if a.asset_class == "equity" and a.sector != "index"]
 
     @property
     def asset_classes(self) -> dict[str, str]:
@@ -244,6 +277,8 @@ class PortfolioConfig(_Strict):
     costs: CostModel = CostModel()
     weight_bounds: tuple[float, float] = (0.0, 1.0)
     max_leverage: float = Field(1.0, ge=1.0, le=10.0)
+    max_stale_days: int = Field(5, ge=0, le=60, description="trading days a missing price may be "
+                                "carried forward to mark a held asset (never to trade it)")
     accrue_cash: bool = True
     fill_convention: FillConvention = "net"
 
@@ -275,7 +310,7 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
 
 
-def _format_errors(exc: ValidationError, prefix: str = "") -> str:
+def format_errors(exc: ValidationError, prefix: str = "") -> str:
     parts = []
     for err in exc.errors():
         loc = ".".join(str(x) for x in (prefix, *err["loc"]) if x != "")
@@ -288,59 +323,41 @@ def load_universe(path: Path) -> Universe:
     try:
         return Universe.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {_format_errors(exc)}") from exc
+        raise ConfigError(f"{path}: {format_errors(exc)}") from exc
 
 
-def load_portfolios(path: Path, universe: Universe) -> list[PortfolioConfig]:
-    """Parse and validate every portfolio, including its strategy parameters and universe."""
-    from pipelines.allocation.registry import get_strategy_class  # registry imports strategies
-
+def read_portfolio_entries(path: Path, universe: Universe) -> list[PortfolioConfig]:
+    """Parse every portfolio's own fields (strategy parameters stay raw: the strategy catalog,
+    `pipelines.allocation.catalog`, validates them against the strategy's model)."""
     raw = _read_yaml(path)
     if not isinstance(raw, dict) or not isinstance(raw.get("portfolios"), list):
         raise ConfigError(f"{path}: expected a mapping with a 'portfolios' list")
     defaults = raw.get("defaults") or {}
+    ids = {p.get("id") for p in raw["portfolios"] if isinstance(p, dict)}
     known = set(universe.symbols)
     out: list[PortfolioConfig] = []
-    seen: set[str] = set()
     for i, entry in enumerate(raw["portfolios"]):
-        pid = entry.get("id", f"#{i}") if isinstance(entry, dict) else f"#{i}"
-        where = f"{path}: portfolio '{pid}'"
+        where = portfolio_where(path, entry, i)
         if not isinstance(entry, dict):
             raise ConfigError(f"{where}: expected a mapping")
-        merged = {**defaults, **entry}
         try:
-            cfg = PortfolioConfig.model_validate(merged)
+            cfg = PortfolioConfig.model_validate({**defaults, **entry})
         except ValidationError as exc:
-            raise ConfigError(f"{where}: {_format_errors(exc)}") from exc
-        if cfg.id in seen:
+            raise ConfigError(f"{where}: {format_errors(exc)}") from exc
+        if cfg.id in {c.id for c in out}:
             raise ConfigError(f"{where}: field 'id': duplicate portfolio id")
-        seen.add(cfg.id)
-        try:
-            strategy_cls = get_strategy_class(cfg.strategy)
-        except KeyError as exc:
-            raise ConfigError(f"{where}: field 'strategy': {exc.args[0]}") from exc
-        try:
-            params = strategy_cls.Params.model_validate(cfg.params or {})
-        except ValidationError as exc:
-            raise ConfigError(f"{where}: {_format_errors(exc, 'params')}") from exc
-        symbols = cfg.universe or strategy_cls.default_universe(params, universe)
-        unknown = [s for s in symbols if s not in known]
-        if unknown:
-            raise ConfigError(f"{where}: field 'universe': unknown symbols {unknown}")
-        if universe.cash_symbol in symbols:
-            raise ConfigError(f"{where}: field 'universe': {universe.cash_symbol} is held as the cash "
-                              "balance; leave it out of the universe")
-        stray = [s for s in cfg.rebalance.drift_per_asset if s not in symbols]
-        if stray:
-            raise ConfigError(f"{where}: field 'rebalance.drift_per_asset': symbols outside the "
-                              f"portfolio {stray}")
-        try:
-            strategy_cls.check_universe(params, symbols, universe)
-        except ValueError as exc:
-            raise ConfigError(f"{where}: field 'params': {exc}") from exc
-        if cfg.benchmark is not None and cfg.benchmark not in known and cfg.benchmark not in {
-                p.get("id") for p in raw["portfolios"] if isinstance(p, dict)}:
+        if cfg.universe is not None:
+            unknown = [s for s in cfg.universe if s not in known]
+            if unknown:
+                raise ConfigError(f"{where}: field 'universe': unknown symbols {unknown}")
+        if cfg.benchmark is not None and cfg.benchmark not in known and cfg.benchmark not in ids:
             raise ConfigError(f"{where}: field 'benchmark': {cfg.benchmark!r} is neither a symbol "
                               "nor a portfolio id")
-        out.append(cfg.model_copy(update={"params": params, "universe": list(symbols)}))
+        out.append(cfg)
     return out
+
+
+def portfolio_where(path: Path, entry: Any, i: int) -> str:
+    """How messages name a portfolio entry: the file and the id (or its position)."""
+    pid = entry.get("id", f"#{i}") if isinstance(entry, dict) else f"#{i}"
+    return f"{path}: portfolio '{pid}'"

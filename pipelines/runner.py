@@ -8,18 +8,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 import time
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from pipelines import lake
+from pipelines.allocation import catalog
+from pipelines.allocation.catalog import build_strategy
 from pipelines.analytics.run import compute_and_store
 from pipelines.config import Settings
 from pipelines.ingest.run import IngestSummary, ingest
-from pipelines.portfolio.engine import EngineResult, PortfolioState, build_strategy, resume_point, run_portfolio
+from pipelines.modeling.serving import ModelProvider
+from pipelines.portfolio.engine import advance, history_need
 from pipelines.portfolio.state import load_state
 from pipelines.quality.errors import ValidationFailed
 from pipelines.quality.results import record_pending
@@ -44,66 +48,56 @@ def compute_portfolio(settings: Settings, portfolio_id: str, as_of: dt.date, run
 
     The portfolio resumes from its state at the close of the last stored date before `start`
     (default `as_of`), so a daily run processes `as_of` plus any trading day it missed, and a
-    backfill with `start` recomputes everything from there on.
+    backfill with `start` recomputes everything from there on. The prices read are what the
+    strategy declares it needs, in trading days (`history_need`).
     """
-    cfg = settings.portfolio(portfolio_id)
+    cfg = catalog.portfolio(settings, portfolio_id)
     universe = settings.universe
     strategy = build_strategy(cfg)
-    cut = start or as_of
-    stored = load_state(settings, cfg, before=cut)
-    state, keep_after = resume_point(cfg, stored)
-    anchor = state.date.date() if state.date is not None else cfg.inception
-    # Calendar days that surely hold the strategy's lookback of trading days, plus slack.
-    buffer = dt.timedelta(days=int(strategy.lookback_days * 7 / 5) + 10)
-    prices = lake.read_prices_wide(settings, as_of, [*cfg.symbols, universe.cash_symbol],
-                                   start=anchor - buffer)
-    first = state.date if state.date is not None else pd.Timestamp(cfg.inception) - pd.Timedelta(days=1)
-    dates = [d for d in prices.index if first < d <= pd.Timestamp(as_of)]
-    if state.date is None:
-        # Inception is the first day on which every symbol of the portfolio has a price.
-        complete = prices[cfg.symbols].notna().all(axis=1)
-        ready = [d for d in dates if complete.loc[d]]
-        dates = [d for d in dates if ready and d >= ready[0]]
-    result = run_portfolio(cfg, universe, prices, dates, state, strategy)
-    if keep_after is not None and not _reproduces(result, stored):
-        # The recomputed path no longer ends in the holdings the warehouse has (the portfolio's
-        # configuration changed): trade from the real holdings, never from a hypothetical path.
-        log.warning("%s: recomputing from inception does not reproduce the stored holdings of %s; "
-                    "continuing from the stored state", cfg.id, stored.date.date())
-        dates, keep_after = [d for d in dates if d > stored.date], None
-        result = run_portfolio(cfg, universe, prices, dates, stored, strategy)
-    result = result.after(keep_after)
-    path = stage_result(settings, run_id, cfg.id, result.tables(), data_snapshot,
-                        model_version=getattr(strategy, "model_version", None))
+    state = load_state(settings, cfg, before=start or as_of, nav_history=strategy.needs.portfolio)
+    need = history_need(cfg, state, strategy)
+    prices = lake.read_price_window(settings, as_of, [*cfg.symbols, universe.cash_symbol], need.anchor,
+                                    need.rows)
+    models = ModelProvider(settings) if strategy.needs.models else None
+    result = advance(cfg, universe, prices, state, as_of, strategy=strategy, models=models)
+    path = stage_result(settings, run_id, cfg.id, result.tables(), data_snapshot)
+    dates = result.nav["date"]
     log.info("%s: %d dates staged (%s .. %s)", cfg.id, len(dates),
-             dates[0].date() if dates else "-", dates[-1].date() if dates else "-")
+             pd.Timestamp(dates.iloc[0]).date() if len(dates) else "-",
+             pd.Timestamp(dates.iloc[-1]).date() if len(dates) else "-")
     return str(path)
-
-
-def _reproduces(result: EngineResult, stored: PortfolioState, rtol: float = 1e-9) -> bool:
-    """Whether a recomputed path holds, at the stored date, the cash and units stored there."""
-    nav = result.nav[pd.to_datetime(result.nav["date"]) == stored.date]
-    if len(nav) != 1 or not np.isclose(nav["cash"].iloc[0], stored.cash, rtol=rtol, atol=1e-6):
-        return False
-    pos = result.positions[pd.to_datetime(result.positions["date"]) == stored.date]
-    units = dict(zip(pos["symbol"], pos["quantity"], strict=True))
-    symbols = set(units) | set(stored.quantities)
-    return all(np.isclose(units.get(s, 0.0), stored.quantities.get(s, 0.0), rtol=rtol, atol=1e-9)
-               for s in symbols)
 
 
 def load(settings: Settings, run_id: str, manifests: list[str], as_of: dt.date,
          step: str = "load") -> dict[str, int]:
-    return load_staged(settings, run_id, manifests, step=step, as_of=as_of)
+    return load_staged(settings, run_id, manifests, reference_frames(settings, run_id), step=step, as_of=as_of)
+
+
+def reference_frames(settings: Settings, run_id: str) -> dict[str, pd.DataFrame]:
+    """The `assets` and `portfolios` reference rows from the configuration."""
+    assets = pd.DataFrame([a.model_dump() for a in settings.universe.assets]).assign(run_id=run_id)
+    rows = []
+    for p in catalog.portfolios(settings):
+        cfg = p.model_dump(mode="json")
+        rows.append({
+            "portfolio_id": p.id, "name": p.name, "risk_profile": p.risk_profile,
+            "strategy": p.strategy, "params": json.dumps(cfg["params"], sort_keys=True),
+            "universe": list(p.symbols), "benchmark": p.benchmark, "base_currency": p.base_currency,
+            "initial_capital": p.initial_capital, "inception": p.inception,
+            "rebalance": json.dumps(cfg["rebalance"]), "costs": json.dumps(cfg["costs"]),
+            "config_hash": hashlib.sha256(json.dumps(cfg, sort_keys=True).encode()).hexdigest()[:16],
+            "run_id": run_id})
+    return {"assets": assets, "portfolios": pd.DataFrame(rows)}
 
 
 def _run_all(settings: Settings, as_of: dt.date, run_id: str, snapshot: str,
              start: dt.date | None, step: str) -> StepSummary:
     t0 = time.perf_counter()
     manifests = []
-    for i, p in enumerate(settings.portfolios, 1):
+    portfolios = catalog.portfolios(settings)
+    for i, p in enumerate(portfolios, 1):
         manifests.append(compute_portfolio(settings, p.id, as_of, run_id, snapshot, start=start))
-        log.info("[%d/%d] %s computed", i, len(settings.portfolios), p.id)
+        log.info("[%d/%d] %s computed", i, len(portfolios), p.id)
     rows = load(settings, run_id, manifests, as_of, step=step)
     rows.update(compute_and_store(settings, as_of, run_id))
     rows["validation_results"] = record_pending(settings)
@@ -137,7 +131,7 @@ def backfill(settings: Settings, start: dt.date, end: dt.date,
         raise ValueError(f"backfill start {start} is after end {end}")
     run_id = run_id or f"cli__backfill__{start}_{end}__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
     summary = _ingest(settings, end, full_history=True)
-    if any(build_strategy(p).uses_models for p in settings.portfolios):
+    if any(build_strategy(p).needs.models for p in catalog.portfolios(settings)):
         train_models(settings, end, run_id, summary.snapshot_id)
     return summary, _run_all(settings, end, run_id, summary.snapshot_id, start, "backfill")
 
@@ -145,8 +139,8 @@ def backfill(settings: Settings, start: dt.date, end: dt.date,
 def train_models(settings: Settings, as_of: dt.date, run_id: str, snapshot: str) -> dict[str, int]:
     """Walk-forward (re)training up to `as_of` and its rows in DuckDB: what the weekly
     model_training DAG does, so that model-driven portfolios backfill without look-ahead."""
-    from models.training import train_and_publish
-    from models.warehouse import load_models
+    from pipelines.modeling.loading import load_models
+    from pipelines.modeling.training import train_and_publish
 
     staged = train_and_publish(settings, as_of, run_id, snapshot)
     rows = load_models(settings, staged)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.config import ConfigError, Settings, load_portfolios, load_universe
+from pipelines.allocation import catalog
+from pipelines.allocation.catalog import load_portfolios
+from pipelines.config import ConfigError, Settings, load_universe
 from support import REPO, make_config_dir
 
 
 def _load(tmp_path, yaml_text):
     cfg = make_config_dir(tmp_path / "cfg", yaml_text)
     settings = Settings(data_root=tmp_path / "home", config_dir=cfg)
-    return settings.portfolios
+    return catalog.portfolios(settings)
 
 
 def test_shipped_configuration_loads():

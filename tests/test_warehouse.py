@@ -11,9 +11,8 @@ import pandas as pd
 import pytest
 
 from pipelines.ingest.run import ingest
-from pipelines.runner import compute_portfolio, run_daily
+from pipelines.runner import compute_portfolio, load, run_daily
 from pipelines.warehouse.db import connect, migrate
-from pipelines.warehouse.loader import load_staged
 from support import NEXT_DAY
 
 FACTS = {"nav": "date", "positions": "date", "trades": "trade_date", "target_weights": "date"}
@@ -84,7 +83,7 @@ def test_a_failed_load_leaves_the_warehouse_unchanged(home, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(bad_manifest))
     with pytest.raises(duckdb.Error, match="missing.parquet"):
-        load_staged(home, "boom", [good, str(bad)])
+        load(home, "boom", [good, str(bad)], NEXT_DAY)
     for t in FACTS:
         pd.testing.assert_frame_equal(before[t], _table(home, f"SELECT * FROM {t} ORDER BY ALL"))
 

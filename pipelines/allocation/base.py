@@ -1,8 +1,16 @@
 """The contract every allocation strategy follows.
 
-A strategy is constructed from its validated `Params` and maps an `AllocationContext` (data
-known at the close of date D, nothing later) to target weights over the portfolio's symbols
-plus the cash symbol. Weights are long-only unless a strategy says otherwise and sum to one.
+A strategy is built from its validated, frozen `Params` and has one method, `allocate`, from an
+immutable `AllocationContext` (data known at the close of date D, nothing later) to an
+`Allocation`: target weights over the portfolio's symbols plus the cash symbol, and the version
+of the model that produced them (None for rules without a model). It does no I/O and keeps no
+state between dates: model outputs reach it through `ctx.models`, a point-in-time view the
+caller builds for D, and path-dependent rules read the portfolio's own values in
+`ctx.portfolio`. What a strategy needs from the caller (history in trading days, the portfolio
+view, models, borrowing) it declares in `needs`.
+
+Weights are long-only unless `needs.borrowing` (the cash weight may then go negative) and sum
+to one; `checked` enforces that on every date.
 """
 
 from __future__ import annotations
@@ -10,7 +18,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 import pandas as pd
@@ -31,13 +39,63 @@ class AllocationError(ValueError):
 
 
 @dataclass(frozen=True)
+class Needs:
+    """What a strategy asks of the caller.
+
+    lookback: trading days of prices ending at D that `ctx.prices` must hold (the daily run
+        reads exactly this many rows, the backfill slices the same rows).
+    price_only: the weights are a function of the day's prices alone (`PriceOnlyStrategy`):
+        the engine may compute a whole history of them at once.
+    portfolio: the strategy reads `ctx.portfolio` (its own NAV path: path-dependent rules).
+    models: the strategy reads `ctx.models`; a backfill trains the models first.
+    borrowing: the cash weight may go below zero (a leveraged overlay).
+    """
+
+    lookback: int = 1
+    price_only: bool = False
+    portfolio: bool = False
+    models: bool = False
+    borrowing: bool = False
+
+
+@dataclass(frozen=True)
+class ModelOutput:
+    """A model's output for one date and the version that produced it (None: no model yet)."""
+
+    value: Any
+    version: str | None
+
+
+class ModelView(Protocol):
+    """Point-in-time model outputs at one date, built by the caller (pipelines.modeling)."""
+
+    def risk_off(self) -> ModelOutput:
+        """P(next month is risk-off) from the latest refit trained before the date (value
+        None before the first refit or while features warm up)."""
+
+    def factor_fit(self, assets: Sequence[str], factors: Sequence[str], window: int,
+                   min_months: int) -> ModelOutput:
+        """The factor model estimated at the close of the date (value: a FactorFit or None)."""
+
+
+@dataclass(frozen=True)
+class PortfolioView:
+    """The portfolio's own values, for path-dependent strategies.
+
+    nav_history: NAV at each close up to the previous trading date (empty before inception).
+    nav: the NAV at the close of D before D's trades (holdings marked at D's prices).
+    """
+
+    nav_history: pd.Series
+    nav: float
+
+
+@dataclass(frozen=True)
 class AllocationContext:
     """What a strategy may see when it allocates for `date`.
 
     prices: (n_dates, n_assets) adjusted closes of the portfolio's symbols and the cash symbol,
         ascending index, last row is `date`; never any row after it.
-    nav_history: the portfolio's own NAV up to the previous date, for path-dependent strategies;
-        None unless the strategy's `reads_nav_history` is True.
     """
 
     date: pd.Timestamp
@@ -45,105 +103,133 @@ class AllocationContext:
     symbols: Sequence[str]
     cash_symbol: str
     asset_classes: Mapping[str, str]
-    nav_history: pd.Series | None = None
+    portfolio: PortfolioView | None = None
+    models: ModelView | None = None
 
     def __post_init__(self) -> None:
         if len(self.prices) and self.prices.index[-1] > self.date:
             raise AllocationError(f"prices run past {self.date.date()}: look-ahead refused")
 
+    @property
+    def order(self) -> list[str]:
+        """The order of a full weight vector: the portfolio's symbols, then the cash symbol."""
+        return [*self.symbols, self.cash_symbol]
+
+    def require_models(self, strategy: str) -> ModelView:
+        if self.models is None:
+            raise AllocationError(f"{strategy}: needs model outputs, but the caller passed none")
+        return self.models
+
+    def require_portfolio(self, strategy: str) -> PortfolioView:
+        if self.portfolio is None:
+            raise AllocationError(f"{strategy}: needs the portfolio's NAV, but the caller passed none")
+        return self.portfolio
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Weights as labels and values (any subset of the symbols plus cash; repeated labels add)
+    and the version of the model that produced them."""
+
+    labels: Sequence[str]
+    values: np.ndarray
+    model_version: str | None = None
+
+    @classmethod
+    def of(cls, weights: pd.Series | Mapping[str, float], model_version: str | None = None) -> Allocation:
+        s = pd.Series(weights, dtype=float)
+        return cls(s.index.tolist(), s.to_numpy(dtype=float), model_version)
+
+    def series(self) -> pd.Series:
+        return pd.Series(np.asarray(self.values, dtype=float), index=list(self.labels))
+
 
 class Strategy(ABC):
-    """One allocation rule. Subclasses set `name`, `Params` and implement `weights`."""
+    """One allocation rule. Subclasses set `name` and `Params` and write `allocate`."""
 
     name: ClassVar[str]
     Params: ClassVar[type[StrategyParams]] = StrategyParams
-    # Model-driven strategies read the model registry; a backfill trains and publishes first.
-    uses_models: ClassVar[bool] = False
 
     def __init__(self, params: StrategyParams) -> None:
+        if not isinstance(params, self.Params):
+            raise TypeError(f"{self.name}: expected {self.Params.__name__}, got {type(params).__name__}")
         self.params = params
 
     @classmethod
-    def default_universe(cls, params: StrategyParams, universe: Universe) -> list[str]:
-        """Symbols held when the portfolio does not list its own: every risky asset."""
+    def resolve_universe(cls, params: StrategyParams, given: Sequence[str] | None,
+                         universe: Universe) -> list[str]:
+        """The symbols the portfolio holds: `given` (the config's list) or the strategy's default
+        (every risky asset); raises ValueError when the parameters name symbols outside them."""
+        if given is not None:
+            return list(given)
         return [s for s in universe.symbols if s != universe.cash_symbol]
 
-    @classmethod
-    def check_universe(cls, params: StrategyParams, symbols: Sequence[str],
-                       universe: Universe) -> None:
-        """Raise ValueError when the parameters refer to symbols outside the portfolio."""
-        return None
-
     @property
-    def lookback_days(self) -> int:
-        """Trading days of history the strategy needs; the daily run loads at least this many."""
-        return 1
-
-    @property
-    def reads_nav_history(self) -> bool:
-        """True when `weights` reads `ctx.nav_history`; the engine builds that series only then."""
-        return False
-
-    @property
-    def allows_borrowing(self) -> bool:
-        """True when the weights may put the cash symbol below zero (a leveraged overlay)."""
-        return False
+    def needs(self) -> Needs:
+        return Needs()
 
     @abstractmethod
-    def weights(self, ctx: AllocationContext) -> pd.Series:
-        """Target weights indexed by symbol (cash symbol included), summing to one."""
+    def allocate(self, ctx: AllocationContext) -> Allocation:
+        """Target weights for `ctx.date` (cash symbol included), summing to one."""
+
+    def target(self, ctx: AllocationContext) -> tuple[np.ndarray, str | None]:
+        """`allocate`, checked: (weights over `ctx.order`, model version)."""
+        alloc = self.allocate(ctx)
+        return checked(self.name, ctx, alloc, self.needs.borrowing), alloc.model_version
 
     def target_weights(self, ctx: AllocationContext) -> pd.Series:
-        """Weights checked for the contract: finite, non-negative (cash may be negative only for
-        a strategy that `allows_borrowing`), summing to one, known symbols; every portfolio
-        symbol and the cash symbol appear, in that order."""
-        return pd.Series(self.target_array(ctx), index=[*ctx.symbols, ctx.cash_symbol])
-
-    def target_array(self, ctx: AllocationContext) -> np.ndarray:
-        """`target_weights` as a bare array over [*ctx.symbols, ctx.cash_symbol] (the engine's
-        per-date call: no index is built)."""
-        w = self.weights(ctx)
-        return self._checked(ctx, w.index.tolist(), w.to_numpy(dtype=float), w)
-
-    def _checked(self, ctx: AllocationContext, labels: list[str], values: np.ndarray,
-                 w: pd.Series | None = None) -> np.ndarray:
-        """The contract checks of `target_weights` on weights given as labels and values."""
-        order = [*ctx.symbols, ctx.cash_symbol]
-        position = {s: i for i, s in enumerate(order)}
-        extra = sorted(s for s in labels if s not in position)
-        if extra:
-            raise AllocationError(f"{self.name}: weights for symbols outside the portfolio: {extra}")
-        if not np.all(np.isfinite(values)):
-            shown = w.to_dict() if w is not None else dict(zip(labels, values.tolist(), strict=True))
-            raise AllocationError(f"{self.name}: non-finite weights on {ctx.date.date()}: {shown}")
-        full = np.zeros(len(order))
-        np.add.at(full, [position[s] for s in labels], values)
-        negative = full < -1e-12
-        if self.allows_borrowing:
-            negative[-1] = False
-        if negative.any():
-            bad = {s: float(x) for s, x, n in zip(order, full, negative, strict=True) if n}
-            raise AllocationError(f"{self.name}: negative weights on {ctx.date.date()}: {bad}")
-        total = float(full.sum())
-        if abs(total - 1.0) > 1e-9:
-            raise AllocationError(f"{self.name}: weights sum to {total!r}, not 1, on {ctx.date.date()}")
-        full[:-1] = np.maximum(full[:-1], 0.0)
-        if not self.allows_borrowing:
-            full[-1] = max(full[-1], 0.0)
-        return full
+        """The checked weights as a Series over `ctx.order`."""
+        return pd.Series(self.target(ctx)[0], index=ctx.order)
 
 
-class ArrayStrategy(Strategy):
-    """A strategy that computes its weights as labels and values in numpy: the engine's
-    per-date call never builds a Series; `weights` builds one for everyone else."""
+class PriceOnlyStrategy(Strategy):
+    """Weights that depend on the day's prices alone (static mixes, equal weight): a whole
+    history of rebalance dates is one array expression, which the engine's vectorised kernel
+    uses; `allocate` is the same function on one date."""
+
+    @property
+    def needs(self) -> Needs:
+        return Needs(price_only=True)
 
     @abstractmethod
-    def weight_parts(self, ctx: AllocationContext) -> tuple[list[str], np.ndarray]:
-        """Symbols (cash included) and their weights."""
+    def price_weights(self, symbols: Sequence[str], prices: np.ndarray) -> np.ndarray:
+        """(m, N) risky weights over `symbols` from the (m, N) closes of m dates."""
 
-    def weights(self, ctx: AllocationContext) -> pd.Series:
-        labels, values = self.weight_parts(ctx)
-        return pd.Series(values, index=labels)
+    def constant_weights(self, symbols: Sequence[str]) -> np.ndarray | None:
+        """(N,) risky weights when they never depend on prices (a static mix), else None."""
+        return None
 
-    def target_array(self, ctx: AllocationContext) -> np.ndarray:
-        return self._checked(ctx, *self.weight_parts(ctx))
+    def allocate(self, ctx: AllocationContext) -> Allocation:
+        last = ctx.prices.iloc[-1].reindex(list(ctx.symbols)).to_numpy(dtype=float)
+        w = self.price_weights(ctx.symbols, last[None])[0]
+        return Allocation([*ctx.symbols, ctx.cash_symbol], np.append(w, 1.0 - w.sum()))
+
+
+def checked(name: str, ctx: AllocationContext, alloc: Allocation, borrowing: bool = False) -> np.ndarray:
+    """The contract checks on an allocation: known symbols, finite, non-negative (the cash
+    weight may be negative only when `borrowing`), summing to one. Returns the full weight
+    vector over `ctx.order`."""
+    order = ctx.order
+    position = {s: i for i, s in enumerate(order)}
+    labels, values = list(alloc.labels), np.asarray(alloc.values, dtype=float)
+    extra = sorted(s for s in labels if s not in position)
+    if extra:
+        raise AllocationError(f"{name}: weights for symbols outside the portfolio: {extra}")
+    if not np.all(np.isfinite(values)):
+        shown = dict(zip(labels, values.tolist(), strict=True))
+        raise AllocationError(f"{name}: non-finite weights on {ctx.date.date()}: {shown}")
+    full = np.zeros(len(order))
+    np.add.at(full, [position[s] for s in labels], values)
+    negative = full < -1e-12
+    if borrowing:
+        negative[-1] = False
+    if negative.any():
+        bad = {s: float(x) for s, x, n in zip(order, full, negative, strict=True) if n}
+        raise AllocationError(f"{name}: negative weights on {ctx.date.date()}: {bad}")
+    total = float(full.sum())
+    if abs(total - 1.0) > 1e-9:
+        raise AllocationError(f"{name}: weights sum to {total!r}, not 1, on {ctx.date.date()}")
+    full[:-1] = np.maximum(full[:-1], 0.0)
+    if not borrowing:
+        full[-1] = max(full[-1], 0.0)
+    return full

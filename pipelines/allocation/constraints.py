@@ -8,21 +8,14 @@ left after the history filter cannot meet them, the strategy applies its `fallba
 
 from __future__ import annotations
 
-from abc import abstractmethod
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 from pydantic import field_validator
 
-from pipelines.allocation.base import AllocationContext, StrategyParams
-from pipelines.allocation.covariance import estimate_covariance
+from pipelines.allocation.base import Allocation, AllocationContext, StrategyParams
 from pipelines.allocation.inputs import ReturnWindow, WindowedStrategy, fallback_weights
 from pipelines.allocation.solvers.mean_variance import Constraints
-
-if TYPE_CHECKING:
-    from pipelines.config import Universe
 
 
 def _check_pair(lo: float, hi: float, what: str) -> None:
@@ -69,26 +62,15 @@ def check_bounds(params: BoundsParams, symbols: Sequence[str], asset_classes: Ma
     build_constraints(params, symbols, asset_classes)
 
 
-class BoundedWindowStrategy(WindowedStrategy):
-    """Covariance-based strategies with weight and asset-class bounds: the bounds are checked
-    when the config loads, and the fallback applies when the eligible assets cannot meet them."""
-
-    @classmethod
-    def check_universe(cls, params: BoundsParams, symbols: Sequence[str], universe: Universe) -> None:
-        check_bounds(params, symbols, universe.asset_classes)
-
-    def window_weights(self, ctx: AllocationContext, win: ReturnWindow, symbols: list[str]) -> pd.Series:
-        p = self.params
-        try:
-            cons = build_constraints(p, win.symbols, ctx.asset_classes)
-        except ValueError as exc:
-            return fallback_weights(ctx, symbols, p.fallback, self.name,
-                                    f"eligible assets {win.symbols} cannot meet the bounds: {exc}")
-        cov = estimate_covariance(win.returns, p.covariance, p.halflife_days,
-                                  symbols=win.symbols, date=ctx.date)
-        return self.bounded_weights(ctx, win, cov, cons)
-
-    @abstractmethod
-    def bounded_weights(self, ctx: AllocationContext, win: ReturnWindow, cov: np.ndarray,
-                        cons: Constraints) -> pd.Series:
-        """Weights of the eligible assets (`win.symbols`) under the constraints."""
+def bounded_weights(strategy: WindowedStrategy, ctx: AllocationContext, win: ReturnWindow,
+                    symbols: list[str],
+                    solve: Callable[[np.ndarray, Constraints], Allocation]) -> Allocation:
+    """Covariance-based weights under weight and asset-class bounds: `solve(cov, constraints)`
+    over the eligible assets, or the strategy's fallback when they cannot meet the bounds."""
+    p = strategy.params
+    try:
+        cons = build_constraints(p, win.symbols, ctx.asset_classes)
+    except ValueError as exc:
+        return fallback_weights(ctx, symbols, p.fallback, strategy.name,
+                                f"eligible assets {win.symbols} cannot meet the bounds: {exc}")
+    return solve(strategy.covariance(ctx, win), cons)

@@ -5,9 +5,9 @@ order with no NaN, and returns daily (not annualised) moments. Weight rules that
 relative risk (risk parity, HRP, inverse vol) are unaffected by the annualisation factor.
 
 `factor` is the multi-factor model's covariance B F B' + D (models.factor_model: 60 monthly
-returns on the ten factors, at least 36, every value known at the close of D) served point in
-time by `models.serving.factor_fit`; it needs the window's symbols and the date D, ignores the
-daily window itself, and is scaled from monthly to daily by 12/252. An asset enters the model
+returns on the ten factors, at least 36, every value known at the close of D) from the
+point-in-time model view the caller passes (`ctx.models`); it needs the window's symbols,
+ignores the daily window itself, and is scaled from monthly to daily by 12/252. An asset enters the model
 only with a return in every month of its window, so when any eligible symbol is not covered
 (too short a history, or no model yet before 36 months of factor data) the whole matrix falls
 back to Ledoit-Wolf on the daily window: one estimator per matrix keeps it PSD.
@@ -15,15 +15,18 @@ back to Ledoit-Wolf on the daily window: one estimator per matrix keeps it PSD.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
 from scipy.linalg.blas import dsyrk
 from sklearn.covariance import ledoit_wolf
+
+from models.factors import FACTORS
+
+if TYPE_CHECKING:
+    from pipelines.allocation.base import ModelView
 
 CovarianceMethod = Literal["sample", "ewma", "ledoit_wolf", "factor"]
 MeanMethod = Literal["mean", "ewma"]
@@ -63,40 +66,33 @@ def ledoit_wolf_covariance(returns: np.ndarray) -> np.ndarray:
     return cov
 
 
-def factor_covariance(returns: np.ndarray, symbols: Sequence[str],
-                      date: dt.date | pd.Timestamp) -> np.ndarray:
-    """Daily factor-model covariance of `symbols` at the close of `date` (see module doc);
+def factor_covariance(returns: np.ndarray, symbols: Sequence[str], models: ModelView) -> np.ndarray:
+    """Daily factor-model covariance of `symbols` from the model view (see module doc);
     Ledoit-Wolf on `returns` when the model does not cover every symbol."""
-    from models.factors import FACTORS
-    from models.serving import factor_fit
-    from pipelines.config import Settings
-
     symbols = list(symbols)
-    fit = factor_fit(Settings.from_env(), pd.Timestamp(date), symbols, FACTORS,
-                     FACTOR_WINDOW_MONTHS, FACTOR_MIN_MONTHS)
+    fit = models.factor_fit(symbols, FACTORS, FACTOR_WINDOW_MONTHS, FACTOR_MIN_MONTHS).value
     if fit is None or len(fit.assets) != len(symbols):
         missing = symbols if fit is None else sorted(set(symbols) - set(fit.assets))
-        log.debug("factor covariance on %s: %s not covered, Ledoit-Wolf instead",
-                  pd.Timestamp(date).date(), missing)
+        log.debug("factor covariance: %s not covered, Ledoit-Wolf instead", missing)
         return ledoit_wolf_covariance(returns)
     return fit.covariance(symbols).to_numpy() * (12.0 / TRADING_DAYS)
 
 
 def estimate_covariance(returns: np.ndarray, method: CovarianceMethod = "sample",
                         halflife: float = 63.0, *, symbols: Sequence[str] | None = None,
-                        date: dt.date | pd.Timestamp | None = None) -> np.ndarray:
+                        models: ModelView | None = None) -> np.ndarray:
     """(n_assets, n_assets) daily covariance of `returns` with the named estimator.
 
-    `symbols` (the columns of `returns`) and `date` are needed by `factor` only."""
+    `symbols` (the columns of `returns`) and the model view `models` are needed by `factor` only."""
     returns = np.asarray(returns, dtype=float)
     if returns.ndim != 2 or len(returns) < 2:
         raise ValueError(f"need at least 2 observations of (n_obs, n_assets) returns, got {returns.shape}")
     if method == "factor":
-        if symbols is None or date is None:
-            raise ValueError("the factor covariance needs the symbols and the date")
+        if symbols is None or models is None:
+            raise ValueError("the factor covariance needs the symbols and the model view")
         if len(symbols) != returns.shape[1]:
             raise ValueError(f"{len(symbols)} symbols for {returns.shape[1]} return columns")
-        cov = factor_covariance(returns, symbols, date)
+        cov = factor_covariance(returns, symbols, models)
     elif method == "sample":
         cov = sample_covariance(returns)
     elif method == "ewma":

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from pipelines.allocation.base import AllocationContext, AllocationError, Strategy, StrategyParams
-from pipelines.allocation.covariance import CovarianceMethod
+from pipelines.allocation.base import Allocation, AllocationContext, AllocationError, Needs, Strategy, StrategyParams
+from pipelines.allocation.covariance import CovarianceMethod, estimate_covariance
 
 Fallback = Literal["equal_weight", "cash", "error"]
 
@@ -90,23 +90,23 @@ def return_window(ctx: AllocationContext, symbols: Sequence[str], window_days: i
 
 
 def fallback_weights(ctx: AllocationContext, symbols: Sequence[str], fallback: Fallback,
-                     strategy: str, reason: str) -> pd.Series:
+                     strategy: str, reason: str) -> Allocation:
     """The documented fallback when a strategy cannot estimate its inputs on `ctx.date`."""
     if fallback == "error":
         raise AllocationError(f"{strategy}: {reason} on {ctx.date.date()}")
     if fallback == "cash":
-        return pd.Series({ctx.cash_symbol: 1.0})
+        return Allocation([ctx.cash_symbol], np.array([1.0]))
     last = ctx.prices.iloc[-1].reindex(list(symbols)).to_numpy(dtype=float)
     live = [s for s, p in zip(symbols, last, strict=True) if np.isfinite(p) and p > 0]
     if not live:
-        return pd.Series({ctx.cash_symbol: 1.0})
-    return pd.Series(1.0 / len(live), index=live)
+        return Allocation([ctx.cash_symbol], np.array([1.0]))
+    return Allocation(live, np.full(len(live), 1.0 / len(live)))
 
 
-def with_cash(risky: pd.Series, ctx: AllocationContext) -> pd.Series:
+def with_cash(risky: pd.Series, ctx: AllocationContext, model_version: str | None = None) -> Allocation:
     """Risky weights plus the cash symbol carrying 1 - sum (dust below 1e-12 rounded away)."""
     labels, values = with_cash_parts(risky.index.tolist(), risky.to_numpy(dtype=float), ctx.cash_symbol)
-    return pd.Series(values, index=labels)
+    return Allocation(labels, values, model_version)
 
 
 def with_cash_parts(labels: Sequence[str], values: np.ndarray, cash_symbol: str) -> tuple[list[str], np.ndarray]:
@@ -126,24 +126,30 @@ def risky_symbols(ctx: AllocationContext) -> list[str]:
 
 
 class WindowedStrategy(Strategy):
-    """A strategy estimated on the trailing return window: this base sets the lookback and
-    applies the fallback when no asset qualifies; subclasses write `window_weights`."""
+    """A strategy estimated on the trailing return window: the lookback and the fallback when
+    no asset qualifies are written here once; subclasses write `from_window`."""
 
     params: WindowParams
 
     @property
-    def lookback_days(self) -> int:
-        return self.params.window_days + 1
+    def needs(self) -> Needs:
+        return Needs(lookback=self.params.window_days + 1, models=self.params.covariance == "factor")
 
-    def weights(self, ctx: AllocationContext) -> pd.Series:
+    def allocate(self, ctx: AllocationContext) -> Allocation:
         p = self.params
         symbols = risky_symbols(ctx)
         win = return_window(ctx, symbols, p.window_days, p.min_history_days)
         if not win.symbols:
             return fallback_weights(ctx, symbols, p.fallback, self.name,
                                     f"no asset has {p.min_history_days} returns in the window")
-        return self.window_weights(ctx, win, symbols)
+        return self.from_window(ctx, win, symbols)
+
+    def covariance(self, ctx: AllocationContext, win: ReturnWindow) -> np.ndarray:
+        """The window's covariance by the configured estimator (`factor`: the model's)."""
+        p = self.params
+        return estimate_covariance(win.returns, p.covariance, p.halflife_days, symbols=win.symbols,
+                                   models=ctx.models if p.covariance == "factor" else None)
 
     @abstractmethod
-    def window_weights(self, ctx: AllocationContext, win: ReturnWindow, symbols: list[str]) -> pd.Series:
+    def from_window(self, ctx: AllocationContext, win: ReturnWindow, symbols: list[str]) -> Allocation:
         """Weights from the eligible assets' returns (`win`); `symbols` are all risky symbols."""

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import tempfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from pipelines import lake
+from pipelines.allocation import catalog
 from pipelines.analytics.attribution import brinson_fachler, linked_table, segment_returns
+from pipelines.analytics.factor_attribution import compute_factor_rows
 from pipelines.analytics.performance import performance_rows
 from pipelines.config import Settings, Universe
-from pipelines.lake import write_parquet_atomic
 from pipelines.warehouse.db import connect
 from pipelines.warehouse.sql_files import load_sql
+from pipelines.warehouse.writer import transaction
 
 log = logging.getLogger(__name__)
 TABLES = ("performance", "attribution")
@@ -72,7 +72,8 @@ def _benchmark_segments(bench: str, dates: pd.DatetimeIndex, prices: pd.DataFram
 def compute(settings: Settings, as_of: dt.date, run_id: str) -> dict[str, pd.DataFrame]:
     """Performance and attribution frames of every configured portfolio with NAV rows."""
     universe = settings.universe
-    ids = [p.id for p in settings.portfolios]
+    portfolios = catalog.portfolios(settings)
+    ids = [p.id for p in portfolios]
     with connect(settings, read_only=True) as con:
         navs = con.execute(load_sql("app/analytics_inputs.sql"), {"ids": ids}).df()
         pos = con.execute(load_sql("app/analytics_positions.sql"), {"ids": ids}).df()
@@ -86,7 +87,7 @@ def compute(settings: Settings, as_of: dt.date, run_id: str) -> dict[str, pd.Dat
         inputs[pid] = (n, q.fillna(0.0))
     rf = prices[universe.cash_symbol].pct_change()
     perf, attr = [], []
-    for cfg in settings.portfolios:
+    for cfg in portfolios:
         if cfg.id not in inputs:
             continue
         n, q = inputs[cfg.id]
@@ -117,29 +118,19 @@ def compute(settings: Settings, as_of: dt.date, run_id: str) -> dict[str, pd.Dat
 
 def compute_and_store(settings: Settings, as_of: dt.date, run_id: str) -> dict[str, int]:
     """Compute analytics and replace each portfolio's rows in one transaction."""
-    from models.attribution import compute_factor_rows
-
     frames = compute(settings, as_of, run_id)
+    portfolios = catalog.portfolios(settings)
     factor = compute_factor_rows(settings, as_of, run_id)  # factor_exposures, factor_attribution
-    ids = [p.id for p in settings.portfolios]
-    with tempfile.TemporaryDirectory() as tmp, connect(settings) as con:
-        paths = {k: write_parquet_atomic(v, Path(tmp) / f"{k}.parquet") for k, v in frames.items()}
-        fpaths = {k: write_parquet_atomic(v, Path(tmp) / f"{k}.parquet")
-                  for k, v in factor.items() if len(v)}
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for table, path in paths.items():
-                con.execute(load_sql("app/replace_analytics.sql").format(table=table), {"path": str(path)})
-                con.execute(load_sql("app/insert_staged.sql").format(table=table), {"path": str(path)})
-            for table in factor:  # recomputed whole: delete even when no row is left
-                con.execute(load_sql(f"app/factor_delete_{table}.sql"), {"ids": ids})
-                if table in fpaths:
-                    con.execute(load_sql("app/insert_staged.sql").format(table=table),
-                                {"path": str(fpaths[table])})
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+    ids = [p.id for p in portfolios]
+    with transaction(settings) as w:
+        for table, df in frames.items():
+            path = w.stage(df)
+            w.run("app/replace_analytics.sql", {"path": str(path)}, table=table)
+            w.insert(table, path)
+        for table, df in factor.items():  # recomputed whole: delete even when no row is left
+            w.run(f"app/factor_delete_{table}.sql", {"ids": ids})
+            if len(df):
+                w.insert(table, df)
     rows = {k: len(v) for k, v in {**frames, **factor}.items()}
     log.info("analytics written: %s", rows)
     return rows

@@ -71,7 +71,7 @@ def get_source(name: str, settings: Settings | None = None) -> Source:
     if name == "files":
         from pipelines.ingest.files import FilesSource
 
-        default = settings.data_root / "inbox" if settings is not None else Path("inbox")
+        default = settings.inbox_dir if settings is not None else Path("inbox")
         return FilesSource(Path(os.environ.get("DAA_FILES_DIR", default)))
     if name == "live":
         from pipelines.ingest.fred import FredSource

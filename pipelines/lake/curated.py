@@ -8,8 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines.config import Settings
@@ -84,6 +86,50 @@ def read_prices_wide(settings: Settings, as_of: dt.date, symbols: list[str] | No
     wide = long.pivot(index="date", columns="symbol", values="close")
     wide.columns.name = None
     return wide if symbols is None else wide[symbols]
+
+
+def read_price_window(settings: Settings, as_of: dt.date, symbols: list[str], anchor: dt.date,
+                      rows: int) -> pd.DataFrame:
+    """Closes of `symbols` (dates x symbols, a row wherever one of them has a price): the last
+    `rows` rows on or before `anchor` (fewer when the lake holds fewer) and every row after it
+    up to `as_of`. Year partitions are read backwards from `anchor` until enough rows are in, so
+    a strategy gets exactly its lookback in trading days, whatever the calendar."""
+    root = curated_root(settings, PRICES)
+    years = sorted(int(f.parent.name.split("=")[1]) for f in root.glob("year=*/data.parquet"))
+    if not years:
+        raise FileNotFoundError(f"no curated prices under {root}; run the ingest first")
+    years = [y for y in years if y <= as_of.year]
+    wanted = pa.array(symbols, pa.string())
+
+    def read(year: int) -> pa.Table:
+        path = root / f"year={year}" / "data.parquet"
+        return pq.read_table(path, filters=[("date", "<=", as_of), ("symbol", "in", wanted)])
+
+    parts = [read(y) for y in years if y >= anchor.year]
+    earlier = [y for y in years if y < anchor.year]
+    table = pa.concat_tables(parts) if parts else PRICES.schema.empty_table()
+    while earlier and _dates_through(table, anchor) < rows:
+        table = pa.concat_tables([read(earlier.pop()), table])
+    wide = _wide(table, symbols, as_of)
+    upto = wide.index <= pd.Timestamp(anchor)
+    keep = upto & (np.cumsum(upto[::-1])[::-1] <= rows) | ~upto
+    return wide[keep]
+
+
+def _dates_through(table: pa.Table, anchor: dt.date) -> int:
+    dates = table.column("date")
+    return len(pc.unique(pc.filter(dates, pc.less_equal(dates, pa.scalar(anchor, pa.date32())))))
+
+
+def _wide(table: pa.Table, symbols: list[str], as_of: dt.date) -> pd.DataFrame:
+    long = table.to_pandas()
+    long["date"] = pd.to_datetime(long["date"])
+    absent = sorted(set(symbols) - set(long["symbol"].unique()))
+    if absent:
+        raise KeyError(f"curated prices have no rows for {absent} up to {as_of}")
+    wide = long.pivot(index="date", columns="symbol", values="close").sort_index()
+    wide.columns.name = None
+    return wide[symbols]
 
 
 def curated_max_date(settings: Settings, dataset: Dataset) -> dt.date | None:

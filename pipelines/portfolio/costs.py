@@ -50,6 +50,11 @@ class CostArrays:
         return CostArrays(self.commission[mask], self.min_commission[mask], self.spread[mask],
                           self.impact[mask])
 
+    def expand(self) -> CostArrays:
+        """The same models broadcast against (K, m, N) tickets (m rebalance dates)."""
+        return CostArrays(self.commission[:, None], self.min_commission[:, None], self.spread[:, None, :],
+                          self.impact[:, None])
+
 
 def ticket_costs(quantity: np.ndarray, price: np.ndarray, c: CostArrays,
                  volume: np.ndarray | None = None) -> np.ndarray:
@@ -64,19 +69,3 @@ def ticket_costs(quantity: np.ndarray, price: np.ndarray, c: CostArrays,
             participation = np.where(np.isfinite(volume) & (volume > 0), q / volume, 0.0)
         cost = cost + notional * c.impact * participation
     return cost
-
-
-def proportional_rates(model: CostModel, symbols: Sequence[str], asset_classes: Mapping[str, str]) -> np.ndarray:
-    """Cost per unit of traded notional, per symbol (commission + half-spread), as a fraction."""
-    spread = np.array([model.half_spread_bps.get(asset_classes[s], 0.0) for s in symbols])
-    return (model.commission_bps + spread) / 1e4
-
-
-def trade_costs(notional: np.ndarray, rates: np.ndarray, model: CostModel) -> np.ndarray:
-    """Cost of each ticket of one portfolio (no volume): commission floored at the minimum."""
-    notional = np.abs(notional)
-    commission = notional * model.commission_bps / 1e4
-    traded = notional > 0
-    commission = np.where(traded, np.maximum(commission, model.min_commission), 0.0)
-    spread = notional * (rates - model.commission_bps / 1e4)
-    return commission + spread

@@ -1,16 +1,17 @@
-"""The two simulation kernels behind the engine, both batched over K portfolios.
+"""The two simulation kernels behind the engine, both batched over K portfolios; the money
+arithmetic of every trade comes from `pipelines.portfolio.trading`.
 
-- `step`: the general kernel. It jumps from decision to decision (calendar dates, drift-band
-  breaches found with vectorised weight paths, or every day for signal rules)
-  between two
-  decisions holdings are constant, so cash and NAV of the whole stretch are numpy expressions.
-  Cash accrues by the sequential product of daily cash-index ratios, exactly as a one-day run
-  from a stored state does, so a daily run and a backfill give bit-identical rows.
+- `step`: the general kernel. It jumps from decision to decision (calendar dates, drift-band or
+  leverage breaches found with vectorised weight paths, or every day for signal rules); between
+  two decisions holdings are constant, so cash and NAV of the whole stretch are numpy
+  expressions. Cash accrues by the sequential product of daily cash-index ratios, exactly as a
+  one-day run from a stored state does, so a daily run and a backfill give bit-identical rows.
+  Marks may be stale prices carried forward (the engine bounds how stale); a held asset without
+  a mark stops the run with an error.
 - `vectorised`: calendar rules, price-only targets, fractional units and proportional costs are
   scale-free: every rebalance's cost fraction and post-trade weights depend only on weights, so
-  the whole history is a handful of array operations and one cumulative product (bt's
-  convention needs one (K, N) step per rebalance date because its post-trade weights depend on
-  the drifted ones). Rows for a date depend only on prices up to that date.
+  the whole history is a handful of array operations and one cumulative product. Rows for a
+  date depend only on prices up to that date.
 """
 
 from __future__ import annotations
@@ -23,10 +24,21 @@ import numpy as np
 from pipelines.config import RebalanceRule
 from pipelines.portfolio.costs import CostArrays, ticket_costs
 from pipelines.portfolio.rebalancing import band_widths, outside_band, to_band_edge
-from pipelines.portfolio.trading import TradeSpec, size_trades
+from pipelines.portfolio.trading import (
+    TradeSpec,
+    bt_ticket_value,
+    cap_risky,
+    clamp_dust,
+    proportional_cost_fraction,
+    size_trades,
+)
 
 DRIFT_CHUNK = 256
 SEGMENT_MARKS_MIN_K = 16  # from this many portfolios, mark NAV segment by segment
+
+
+class MissingPriceError(ValueError):
+    """A held asset has no price (not even a stale one within the limit) to be marked at."""
 
 
 @dataclass
@@ -40,160 +52,205 @@ class SimOutput:
     rebalanced: np.ndarray   # (K, L) bool: some ticket traded
     seg_start: np.ndarray    # (S,) run positions where holdings (may) change
     seg_q: np.ndarray        # (K, S, N) holdings from seg_start[s] on
-    trades: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
-    # (position, delta (K, N), cost (K, N), reason (K,) object array)
-    weights: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)
-    # (position, rows evaluated (K,) bool, risky targets (K, N))
-
-    def trade_arrays(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
-        """Portfolio k's trade events: positions (T,), deltas and costs (T, N), reason codes
-        (T,) into the returned reason names."""
-        N = self.seg_q.shape[-1]
-        ev = np.array([e for e, *_ in self.trades], dtype=int)
-        if not self.trades:
-            return ev, np.zeros((0, N)), np.zeros((0, N)), np.zeros(0, dtype=np.int64), []
-        dq = np.stack([d[k] for _, d, _, _ in self.trades])
-        tc = np.stack([c[k] for _, _, c, _ in self.trades])
-        names, codes = np.unique(np.array([r[k] for *_, r in self.trades], dtype=object).astype(str),
-                                 return_inverse=True)
-        return ev, dq, tc, codes.astype(np.int64), [str(x) for x in names]
-
-    def weight_arrays(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Portfolio k's evaluated targets: positions (E,) and risky weights (E, N)."""
-        N = self.seg_q.shape[-1]
-        ev = np.array([e for e, _, _ in self.weights], dtype=int)
-        if not self.weights:
-            return ev, np.zeros((0, N))
-        return ev, np.stack([w[k] for _, _, w in self.weights])
-
-    def holdings(self) -> np.ndarray:
-        """(K, L, N) holdings at each close (materialised: use for small K)."""
-        L = self.nav.shape[1]
-        seg = np.searchsorted(self.seg_start, np.arange(L), side="right") - 1
-        return self.seg_q[:, seg, :]
+    events: list[TradeEvent] = field(default_factory=list)
+    targets: list[TargetEvent] = field(default_factory=list)
 
 
-TargetFn = Callable[[int, np.ndarray], np.ndarray]
-"""(run position e, NAV of run positions before e (K, e)) -> (K, N) risky target weights."""
+@dataclass(frozen=True)
+class TradeEvent:
+    """Trades at run position `e`: deltas and costs (K, N), reason and model version (K,)."""
+
+    e: int
+    delta: np.ndarray
+    cost: np.ndarray
+    reason: np.ndarray
+    version: np.ndarray
 
 
-def _marks(q: np.ndarray, P: np.ndarray) -> np.ndarray:
-    """(K, L) market value of constant holdings q (K, N) over prices P (L, N); NaN-safe."""
-    Pz = np.where(np.isfinite(P), P, 0.0)
+@dataclass(frozen=True)
+class TargetEvent:
+    """Targets evaluated at run position `e`: risky weights (K, N), model versions (K,) and
+    whether each portfolio adopted them (traded toward them) (K,)."""
+
+    e: int
+    weights: np.ndarray
+    version: np.ndarray
+    adopted: np.ndarray
+
+
+TargetFn = Callable[[int, np.ndarray], tuple[np.ndarray, np.ndarray]]
+"""(run position e, NAV of run positions 0..e, pre-trade at e: (K, e + 1)) -> ((K, N) risky
+target weights, (K,) model versions)."""
+
+
+def _marks(q: np.ndarray, P: np.ndarray, j: int) -> np.ndarray:
+    """(K, len(P)) market value of constant holdings q (K, N) over marks P (len, N); a held
+    asset without a mark is an error, an unheld one counts zero."""
+    missing = ~np.isfinite(P)
+    held = q != 0
+    if np.any(missing & held.any(axis=0)[None]):
+        bad = np.argwhere(missing & held.any(axis=0)[None])[0]
+        raise MissingPriceError(f"run position {j + int(bad[0])}: held asset #{int(bad[1])} has no price")
+    Pz = np.where(missing, 0.0, P)
     return (q[:, None, :] * Pz[None, :, :]).sum(axis=-1)
+
+
+def _hold(cash: np.ndarray, q: np.ndarray, P: np.ndarray, ratio: np.ndarray, j: int,
+          stop: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cash (sequential product of the cash ratios) and NAV of run positions j..stop."""
+    K = len(cash)
+    steps = np.broadcast_to(ratio[j:stop + 1], (K, stop + 1 - j))
+    path = np.cumprod(np.concatenate([cash[:, None], steps], axis=1), axis=1)[:, 1:]
+    return path, path + _marks(q, P[j:stop + 1], j)
+
+
+@dataclass
+class _Decider:
+    """When the next decision falls and whether each portfolio trades there."""
+
+    rule: RebalanceRule
+    symbols: list[str]
+    calendar: np.ndarray
+    spec: TradeSpec
+    w_force: np.ndarray | None
+    widths: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        self.cal_days = np.flatnonzero(self.calendar)
+        self.every_day = self.rule.frequency == "daily" or self.rule.signal_threshold is not None
+        self.drift_only = self.rule.frequency == "never" and self.rule.signal_threshold is None
+        self.levered = bool(np.any(self.spec.allow_leverage))
+        if self.rule.has_drift and self.w_force is not None:
+            self.widths = band_widths(self.rule, self.symbols, self.w_force)
+
+    def next(self, j: int, first: bool, q, cash, P, ratio) -> int:
+        if first or self.every_day or (self.drift_only and self.w_force is None):
+            return j
+        if self.drift_only:
+            e = _first_breach(q, cash, P, ratio, j, self.w_force, self.widths)
+        else:
+            k = np.searchsorted(self.cal_days, j)
+            e = int(self.cal_days[k]) if k < len(self.cal_days) else len(P)
+        if self.levered:
+            e = min(e, _first_leverage_breach(q, cash, P, ratio, j, self.spec, e))
+        return e
+
+    def choose(self, e: int, first: bool, w_target, q, p, nav_pre) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(trade (K,), weights to trade to (K, N), reason (K,)) at decision e."""
+        K = len(q)
+        rule = self.rule
+        rule_day = first or self.every_day or self.drift_only or bool(self.calendar[e])
+        trade = np.full(K, rule_day)
+        w = w_target
+        reason = np.full(K, "inception" if first else "calendar", dtype=object)
+        pre_w = q * np.where(np.isfinite(p), p, 0.0) / nav_pre[:, None]
+        if not first and rule_day:
+            if rule.signal_threshold is not None:
+                moved = np.abs(w_target - self.w_force).max(axis=1) > rule.signal_threshold
+                on_cal = np.full(K, bool(self.calendar[e]) and rule.frequency != "never")
+                trade = moved | on_cal
+                reason = np.where(moved & ~on_cal, "signal", reason)
+            elif rule.has_drift:
+                wd = band_widths(rule, self.symbols, w_target)
+                trade = outside_band(pre_w, w_target, wd)
+                reason = np.where(trade, "drift", reason)
+                if rule.to == "edge":
+                    w = np.where(trade[:, None], to_band_edge(pre_w, w_target, wd), w_target)
+        if not first and self.levered:
+            over = self.spec.allow_leverage & (np.abs(pre_w).sum(axis=1) > self.spec.leverage * (1 + 1e-12))
+            lev_only = over & ~trade
+            reason = np.where(lev_only, "leverage", reason)
+            w = np.where(lev_only[:, None], w_target, w)
+            trade = trade | over
+        self.w_force = w_target if self.w_force is None else np.where(trade[:, None], w_target, self.w_force)
+        if rule.has_drift:
+            self.widths = band_widths(rule, self.symbols, self.w_force)
+        return trade, w, reason
 
 
 def step(rule: RebalanceRule, symbols: list[str], P: np.ndarray, ratio: np.ndarray,
          calendar: np.ndarray, q0: np.ndarray, cash0: np.ndarray, started: bool,
          targets: TargetFn, costs: CostArrays, spec: TradeSpec, w_force: np.ndarray | None = None,
-         ) -> SimOutput:
-    """General kernel. P: (L, N) run-date prices; ratio: (L,) cash-index growth from the
-    previous close (1 where cash does not accrue); calendar: (L,) calendar-rule days."""
+         tradable: np.ndarray | None = None) -> SimOutput:
+    """General kernel. P: (L, N) run-date marks; ratio: (L,) cash-index growth from the
+    previous close (1 where cash does not accrue); calendar: (L,) calendar-rule days;
+    tradable: (L, N) where the price is fresh (default: wherever P is finite)."""
     K, N = q0.shape
     L = len(P)
+    tradable = np.isfinite(P) if tradable is None else tradable
     q, cash = q0.astype(float).copy(), cash0.astype(float).copy()
-    nav = np.zeros((K, L))
-    cash_out = np.zeros((K, L))
-    cost_out = np.zeros((K, L))
-    turn = np.zeros((K, L))
-    reb = np.zeros((K, L), dtype=bool)
+    out = SimOutput(np.zeros((K, L)), np.zeros((K, L)), np.zeros((K, L)), np.zeros((K, L)),
+                    np.zeros((K, L), dtype=bool), np.empty(0), np.empty(0))
+    decider = _Decider(rule, symbols, calendar, spec, w_force)
     seg_start, seg_q = [0], [q.copy()]
-    out = SimOutput(nav, cash_out, cost_out, turn, reb, np.empty(0), np.empty(0))
-    every_day = rule.frequency == "daily" or rule.signal_threshold is not None
-    drift_only = rule.frequency == "never" and rule.signal_threshold is None
-    cal_days = np.flatnonzero(calendar)
-    widths = band_widths(rule, symbols, w_force) if rule.has_drift and w_force is not None else None
-    j = 0
-    first = not started
+    j, first = 0, not started
     while j < L:
-        # ---- next decision day e >= j
-        if first or every_day or drift_only and w_force is None:
-            e = j
-        elif drift_only:
-            e = _first_breach(q, cash, P, ratio, j, w_force, widths)
-        else:
-            k = np.searchsorted(cal_days, j)
-            e = int(cal_days[k]) if k < len(cal_days) else L
-        # ---- hold stretch j..e (e is marked pre-trade), cash by sequential product
+        e = decider.next(j, first, q, cash, P, ratio)
         stop = min(e, L - 1)
-        path = np.cumprod(np.concatenate([cash[:, None], np.broadcast_to(ratio[j:stop + 1], (K, stop + 1 - j))],
-                                         axis=1), axis=1)[:, 1:]
-        mv = _marks(q, P[j:stop + 1])
-        cash_out[:, j:stop + 1] = path
-        nav[:, j:stop + 1] = path + mv
+        path, nav = _hold(cash, q, P, ratio, j, stop)      # e itself is marked pre-trade
+        out.cash[:, j:stop + 1], out.nav[:, j:stop + 1] = path, nav
         if e >= L:
             break
         cash = path[:, -1].copy()
-        p = P[e]
-        nav_pre = nav[:, e].copy()
-        # ---- decide which portfolios trade and toward what
-        rows = np.ones(K, dtype=bool)
-        w_target = targets(e, nav[:, :e])
-        w = w_target
-        trade = np.ones(K, dtype=bool)
-        reason = np.full(K, "inception" if first else "calendar", dtype=object)
-        if not first:
-            pre_w = q * np.where(np.isfinite(p), p, 0.0) / nav_pre[:, None]
-            if rule.signal_threshold is not None:
-                moved = np.abs(w_target - w_force).max(axis=1) > rule.signal_threshold
-                on_cal = np.full(K, bool(calendar[e]) and rule.frequency != "never")
-                trade = moved | on_cal
-                reason = np.where(moved & ~on_cal, "signal", reason)
-            elif rule.has_drift:
-                wd = band_widths(rule, symbols, w_target)
-                trade = outside_band(pre_w, w_target, wd)
-                reason = np.where(trade, "drift", reason)
-                if rule.to == "edge":
-                    w = np.where(trade[:, None], to_band_edge(pre_w, w_target, wd), w_target)
-        w_force = w_target if w_force is None else np.where(trade[:, None], w_target, w_force)
-        if rule.has_drift:
-            widths = band_widths(rule, symbols, w_force)
-        out.weights.append((e, rows.copy(), w_target.copy()))
+        nav_pre = out.nav[:, e].copy()
+        w_target, version = targets(e, out.nav[:, :e + 1])
+        trade, w, reason = decider.choose(e, first, w_target, q, P[e], nav_pre)
+        out.targets.append(TargetEvent(e, w_target.copy(), version, trade.copy()))
         if trade.any():
-            ps = np.where(np.isfinite(p), p, 1.0)
-            if np.any((w > 0) & ~np.isfinite(p)[None, :]):
-                raise ValueError("target weight on a symbol without a price")
-            r = size_trades(q[trade], cash[trade], ps, w[trade], costs.rows(trade), spec.rows(trade))
-            delta = np.zeros_like(q)
-            cst = np.zeros_like(q)
-            delta[trade], cst[trade] = r.delta, r.cost
-            q = q + delta
-            cash = np.where(trade, np.zeros(K), cash)
-            cash[trade] = r.cash
-            traded = (delta != 0).any(axis=1)
-            cost_out[:, e] = cst.sum(axis=1)
-            turn[:, e] = (np.abs(delta) * ps).sum(axis=1) / nav_pre
-            reb[:, e] = traded
-            if traded.any():
-                out.trades.append((e, delta, cst, reason))
+            q, cash = _trade(out, e, trade, w, reason, version, q, cash, P[e], tradable[e], nav_pre,
+                             costs, spec)
+            if out.events and out.events[-1].e == e:
                 seg_start.append(e)
                 seg_q.append(q.copy())
-            cash_out[:, e] = cash
-            nav[:, e] = cash + (q * np.where(np.isfinite(p), p, 0.0)).sum(axis=1)
         first = False
         j = e + 1
     out.seg_start = np.array(seg_start)
-    out.seg_q = np.stack(seg_q, axis=1)
-    # a segment registered at e holds from e on; the initial one from 0
+    out.seg_q = np.stack(seg_q, axis=1)  # a segment registered at e holds from e on
     return out
+
+
+def _trade(out: SimOutput, e: int, trade, w, reason, version, q, cash, p, fresh, nav_pre,
+           costs: CostArrays, spec: TradeSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Size and book the trades of decision e; returns the new holdings and cash."""
+    if np.any((w > 0) & ~np.isfinite(p)[None, :]):
+        raise MissingPriceError(f"run position {e}: target weight on an asset without a price")
+    r = size_trades(q[trade], cash[trade], p, w[trade], costs.rows(trade), spec.rows(trade),
+                    tradable=fresh)
+    delta, cst = np.zeros_like(q), np.zeros_like(q)
+    delta[trade], cst[trade] = r.delta, r.cost
+    q = q + delta
+    cash = cash.copy()
+    cash[trade] = r.cash
+    pz = np.where(np.isfinite(p), p, 0.0)
+    out.costs[:, e] = cst.sum(axis=1)
+    out.turnover[:, e] = (np.abs(delta) * pz).sum(axis=1) / nav_pre
+    traded = (delta != 0).any(axis=1)
+    out.rebalanced[:, e] = traded
+    if traded.any():
+        out.events.append(TradeEvent(e, delta, cst, reason, version))
+    out.cash[:, e] = cash
+    out.nav[:, e] = cash + (q * pz).sum(axis=1)
+    return q, cash
+
+
+def _weight_paths(q, c, P, ratio, start, stop) -> tuple[np.ndarray, np.ndarray]:
+    """Cash and per-asset market values of constant holdings over positions start..stop-1."""
+    K = len(q)
+    path = np.cumprod(np.concatenate([c[:, None], np.broadcast_to(ratio[start:stop], (K, stop - start))],
+                                     axis=1), axis=1)[:, 1:]
+    Pz = np.where(np.isfinite(P[start:stop]), P[start:stop], 0.0)
+    return path, q[:, None, :] * Pz[None, :, :]
 
 
 def _first_breach(q, cash, P, ratio, j, targets, widths) -> int:
     """First run position >= j where some portfolio's weights touch a band edge (L if none)."""
     L = len(P)
-    K = len(q)
-    start = j
-    c = cash
+    start, c = j, cash
     while start < L:
         stop = min(L, start + DRIFT_CHUNK)
-        path = np.cumprod(np.concatenate([c[:, None], np.broadcast_to(ratio[start:stop], (K, stop - start))],
-                                         axis=1), axis=1)[:, 1:]
-        Pz = np.where(np.isfinite(P[start:stop]), P[start:stop], 0.0)
-        mv = q[:, None, :] * Pz[None, :, :]
-        navs = path + mv.sum(axis=-1)
-        w = mv / navs[:, :, None]
-        hit = outside_band(w, targets[:, None, :], widths[:, None, :])  # (K, len)
-        any_hit = hit.any(axis=0)
+        path, mv = _weight_paths(q, c, P, ratio, start, stop)
+        w = mv / (path + mv.sum(axis=-1))[:, :, None]
+        any_hit = outside_band(w, targets[:, None, :], widths[:, None, :]).any(axis=0)
         if any_hit.any():
             return start + int(np.argmax(any_hit))
         c = path[:, -1]
@@ -201,23 +258,37 @@ def _first_breach(q, cash, P, ratio, j, targets, widths) -> int:
     return L
 
 
+def _first_leverage_breach(q, cash, P, ratio, j, spec: TradeSpec, until: int) -> int:
+    """First run position in [j, until) where a levered portfolio's gross exposure / NAV
+    exceeds its `max_leverage` (`until` if none): leverage is a limit on every day."""
+    start, c = j, cash
+    lev = spec.leverage
+    while start < min(until, len(P)):
+        stop = min(until, len(P), start + DRIFT_CHUNK)
+        path, mv = _weight_paths(q, c, P, ratio, start, stop)
+        gross = np.abs(mv).sum(axis=-1) / (path + mv.sum(axis=-1))
+        hit = (spec.allow_leverage[:, None] & (gross > lev[:, None] * (1 + 1e-12))).any(axis=0)
+        if hit.any():
+            return start + int(np.argmax(hit))
+        c = path[:, -1]
+        start = stop
+    return until
+
+
+# --------------------------------------------------------------------------- vectorised
+
+
 def vectorised(P: np.ndarray, ratio: np.ndarray, events: np.ndarray, W: np.ndarray,
                capital: np.ndarray, costs: CostArrays, cash_buffer: np.ndarray,
-               convention: str, nav_only: bool = False) -> SimOutput:
+               convention: str, nav_only: bool = False) -> VectorOutput:
     """Scale-free kernel from an all-cash start. P: (L, N) finite prices; ratio: (L,) cash
-    growth from the previous close (ratio[0] unused)
-    events: (m,) run positions of rebalances,
-    events[0] == 0
-    W: (K, m, N) risky targets
-    capital: (K,) initial cash. `nav_only` skips
-    the daily cash, turnover and rebalanced marks (left empty) for bulk runs."""
+    growth from the previous close (ratio[0] unused); events: (m,) run positions of
+    rebalances, events[0] == 0; W: (K, m, N) risky targets; capital: (K,) initial cash.
+    `nav_only` skips the daily cash, turnover and rebalanced marks (left empty) for bulk runs."""
     K, m, N = W.shape
     L = len(P)
-    risky = W.sum(axis=-1)
-    cap = 1.0 - cash_buffer[:, None]
-    over = (risky > cap) & (risky > 0)
-    W = np.where(over[..., None], W * (cap / np.where(over, risky, 1.0))[..., None], W)
-    rate = (costs.commission + costs.spread)[:, None, :]  # (K, 1, N)
+    W = cap_risky(W, cash_buffer[:, None])
+    rate = costs.proportional[:, None, :]                 # (K, 1, N)
     Pe = P[events]                                         # (m, N)
     cidx = np.cumprod(np.concatenate([[1.0], ratio[1:]]))  # cash index relative to run start
     G = Pe[1:] / Pe[:-1]                                   # (m-1, N)
@@ -227,18 +298,15 @@ def vectorised(P: np.ndarray, ratio: np.ndarray, events: np.ndarray, W: np.ndarr
         xs = a[:, :-1, :] * G[None]
         S = np.concatenate([np.ones((K, 1)), xs.sum(-1) + z[:, :-1] * cg[None]], axis=1)  # (K, m)
         x = np.concatenate([np.zeros((K, 1, N)), xs / S[:, 1:, None]], axis=1)            # pre-trade weights
-        f = _cost_fraction(W, x, rate)
-        growth = S * (1.0 - f)
+        f = proportional_cost_fraction(W, x, rate)
     else:
-        a, z, S, f, x = _bt_sweeps(W, G, cg, rate[:, 0][:, None, :])
-        growth = S * (1.0 - f)
-    vplus = capital[:, None] * np.cumprod(growth, axis=1)          # (K, m) post-trade NAV
+        a, z, S, f = _bt_sweeps(W, G, cg, rate[:, 0][:, None, :])
+    vplus = capital[:, None] * np.cumprod(S * (1.0 - f), axis=1)   # (K, m) post-trade NAV
     vminus = vplus / (1.0 - f)
     q = a * vplus[..., None] / Pe[None]                            # (K, m, N)
-    cash_e = z * vplus                                             # (K, m)
+    cash_e = clamp_dust(z * vplus, vplus, np.zeros(K, dtype=bool)[:, None])
     dq = np.diff(np.concatenate([np.zeros((K, 1, N)), q], axis=1), axis=1)
-    tcost = ticket_costs(dq, Pe[None], _expand(costs))
-    # daily marks: segment of each run position
+    tcost = ticket_costs(dq, Pe[None], costs.expand())
     seg = np.searchsorted(events, np.arange(L), side="right") - 1
     crel = cidx / cidx[events][seg]                                # cash growth since the segment start
     if K >= SEGMENT_MARKS_MIN_K:
@@ -254,62 +322,28 @@ def vectorised(P: np.ndarray, ratio: np.ndarray, events: np.ndarray, W: np.ndarr
     if nav_only:
         turn, reb = np.zeros((K, 0)), np.zeros((K, 0), dtype=bool)
     else:
-        turn = np.zeros((K, L))
-        reb = np.zeros((K, L), dtype=bool)
+        turn, reb = np.zeros((K, L)), np.zeros((K, L), dtype=bool)
         turn[:, events] = (np.abs(dq) * Pe[None]).sum(-1) / vminus
         reb[:, events] = (dq != 0).any(-1)
         cash[:, events] = cash_e
-    out = SimOutput(nav, cash, costs_day, turn, reb, events.copy(), q)
-    out.vectorised_targets = W  # type: ignore[attr-defined]
-    out.vectorised_dq = dq      # type: ignore[attr-defined]
-    out.vectorised_cost = tcost  # type: ignore[attr-defined]
-    return out
+    return VectorOutput(nav, cash, costs_day, turn, reb, events.copy(), q, W, dq, tcost)
 
 
-def _cost_fraction(W: np.ndarray, x: np.ndarray, rate: np.ndarray, sweeps: int = 12) -> np.ndarray:
-    """(K, m) cost fraction f of each rebalance: f = sum(rate * |W (1 - f) - x|), by `sweeps`
-    fixed-point sweeps from 0. Each (k, e) is its own equation, so an entry that maps to itself
-    exactly is final: once most entries are, later sweeps run only on those still moving
-    (bit-identical to running every sweep on everything)."""
-    K, m, N = W.shape
-    f = np.zeros(K * m)
-    Wa, xa = W.reshape(-1, N), x.reshape(-1, N)
-    ra = np.broadcast_to(rate, W.shape).reshape(-1, N)
-    active = None                                   # None: every entry
-    buf = np.empty_like(Wa)
-    for _ in range(sweeps):
-        cur = f if active is None else f[active]
-        b = buf[:len(cur)]
-        np.multiply(Wa, (1.0 - cur)[:, None], out=b)
-        np.subtract(b, xa, out=b)
-        np.abs(b, out=b)
-        np.multiply(ra, b, out=b)
-        new = _sum_last(b)
-        moving = new != cur
-        if active is None:
-            f = new
-        else:
-            f[active] = new
-        n_moving = int(moving.sum())
-        if n_moving == 0:
-            break
-        if n_moving < 0.7 * len(cur):               # compress to the entries still moving
-            idx = np.flatnonzero(moving)
-            active = idx if active is None else active[idx]
-            Wa, xa, ra = Wa[idx], xa[idx], ra[idx]
-    return f.reshape(K, m)
+@dataclass(frozen=True)
+class VectorOutput:
+    """The vectorised kernel's result: daily marks (K, L), and per rebalance (K, m, N) the
+    holdings, targets, traded quantities and ticket costs."""
 
-
-def _sum_last(x: np.ndarray) -> np.ndarray:
-    """x.sum(-1) of a C-contiguous array. Below 8 terms numpy adds the last axis left to right,
-    so slice by slice gives the same bits without numpy's slow reduction over a tiny inner axis."""
-    n = x.shape[-1]
-    if n == 0 or n >= 8 or not x.flags.c_contiguous:
-        return x.sum(-1)
-    out = x[..., 0].copy()
-    for i in range(1, n):
-        out += x[..., i]
-    return out
+    nav: np.ndarray
+    cash: np.ndarray
+    costs: np.ndarray
+    turnover: np.ndarray
+    rebalanced: np.ndarray
+    seg_start: np.ndarray
+    seg_q: np.ndarray
+    targets: np.ndarray
+    dq: np.ndarray
+    ticket_cost: np.ndarray
 
 
 def _segment_marks(cash_e: np.ndarray, crel: np.ndarray, q: np.ndarray, P: np.ndarray,
@@ -352,8 +386,7 @@ def _bt_sweeps(W, G, cg, rate, tol=1e-15, max_sweeps=60):
         S1 = xs.sum(-1) + cs
         xa = np.concatenate([np.zeros((K, 1, N)), xs / S1[..., None]], axis=1)
         zc = np.concatenate([np.ones((K, 1)), cs / S1], axis=1)
-        amount = W - xa
-        d = np.where(closing_w & (xa != 0), -xa, amount / (1.0 + rate * np.sign(amount)))
+        d = np.where(closing_w & (xa != 0), -xa, bt_ticket_value(W - xa, rate))
         post = xa + d
         cash_post = zc - (d + rate * np.abs(d)).sum(-1)
         vplus = post.sum(-1) + cash_post
@@ -363,9 +396,4 @@ def _bt_sweeps(W, G, cg, rate, tol=1e-15, max_sweeps=60):
         if err <= tol:
             break
     S = np.concatenate([np.ones((K, 1)), S1], axis=1)
-    return a, z, S, 1.0 - vplus, xa
-
-
-def _expand(c: CostArrays) -> CostArrays:
-    return CostArrays(c.commission[:, None], c.min_commission[:, None], c.spread[:, None, :],
-                      c.impact[:, None])
+    return a, z, S, 1.0 - vplus

@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     from pipelines.quality.results import quality_dir
 
     index = quality_dir(settings) / "index.html"
-    docs = settings.data_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    docs = settings.gx_docs_index
     print(f"offline summary: {index if index.exists() else '(none yet)'}")
     print(f"GX Data Docs:    {docs if docs.exists() else '(none yet)'}")
     return 0

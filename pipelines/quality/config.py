@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from pipelines.config import REPO_ROOT, ConfigError, Settings, Universe, _format_errors, _read_yaml
+from pipelines.config import REPO_ROOT, ConfigError, Settings, Universe, _read_yaml, format_errors
 
 Check = Literal["stale", "return", "gap", "completeness"]
 
@@ -78,7 +78,7 @@ def load_quality_config(path: Path, universe: Universe) -> QualityConfig:
     try:
         cfg = QualityConfig.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {_format_errors(exc)}") from exc
+        raise ConfigError(f"{path}: {format_errors(exc)}") from exc
     classes = sorted({a.asset_class for a in universe.assets} - set(cfg.prices.asset_classes))
     if classes:
         raise ConfigError(f"{path}: field 'prices.asset_classes': no thresholds for {classes}")
@@ -93,7 +93,7 @@ def load_quality_config(path: Path, universe: Universe) -> QualityConfig:
 
 def quality_config(settings: Settings) -> QualityConfig:
     """`quality.yaml` from the config dir; a config dir without one uses the repo's defaults."""
-    path = settings.config_dir / "quality.yaml"
+    path = settings.quality_path
     if not path.exists():
         path = REPO_ROOT / "config" / "quality.yaml"
     return load_quality_config(path, settings.universe)

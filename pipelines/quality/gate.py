@@ -82,7 +82,7 @@ class QualityGate:
 
     def stage_batch(self, frames: dict[str, pd.DataFrame]) -> Path:
         """Write the batch exactly as received under `lake/incoming/<run>/`."""
-        self.pending = self.settings.data_root / "lake" / "incoming" / safe_name(self.run_id)
+        self.pending = self.settings.incoming_dir / safe_name(self.run_id)
         self.pending.mkdir(parents=True, exist_ok=True)
         for name, df in frames.items():
             try:

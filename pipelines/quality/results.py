@@ -28,7 +28,7 @@ COLUMNS = ["run_id", "seq", "as_of", "source", "dataset", "suite", "expectation"
 
 
 def quality_dir(settings: Settings) -> Path:
-    return settings.data_root / "quality"
+    return settings.quality_dir
 
 
 def staged_dir(settings: Settings) -> Path:
@@ -60,22 +60,15 @@ def record_validation(settings: Settings, staged_path: str | Path) -> int:
     Call it from a step that holds the warehouse writer slot. The staged file is moved to
     `quality/recorded/` afterwards, so `record_pending` does not load it twice.
     """
-    from pipelines.warehouse.db import connect
-    from pipelines.warehouse.sql_files import load_sql
+    from pipelines.warehouse.writer import transaction
 
     path = Path(staged_path)
     if not path.exists():
         raise FileNotFoundError(f"staged validation results not found: {path}")
     n = len(pd.read_parquet(path, columns=["run_id"]))
-    with connect(settings) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(load_sql("app/delete_validation_run.sql"), {"path": str(path)})
-            con.execute(load_sql("app/insert_validation_results.sql"), {"path": str(path)})
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+    with transaction(settings) as w:
+        w.run("app/delete_validation_run.sql", {"path": str(path)})
+        w.run("app/insert_validation_results.sql", {"path": str(path)})
     done = quality_dir(settings) / "recorded" / path.name
     done.parent.mkdir(parents=True, exist_ok=True)
     path.replace(done)

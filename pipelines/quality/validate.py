@@ -147,7 +147,7 @@ class GXRunner:
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         self._gx = gx
-        self.context = gx.get_context(mode="file", project_root_dir=str(settings.data_root))
+        self.context = gx.get_context(mode="file", project_root_dir=str(settings.gx_dir))
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self._checkpoints: dict[str, Any] = {}
         self._cfg, self._universe = cfg, universe

@@ -53,6 +53,11 @@ def connect(settings: Settings, read_only: bool = False,
         con.close()
 
 
+def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Tables and views of the open warehouse."""
+    return {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
+
 def migrate(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
     """Apply numbered migrations not yet applied, each in its own transaction; refresh views."""
     con.execute("""CREATE TABLE IF NOT EXISTS schema_migrations (

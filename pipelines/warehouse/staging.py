@@ -42,8 +42,9 @@ def stage_dir(settings: Settings, run_id: str) -> Path:
 
 
 def stage_result(settings: Settings, run_id: str, portfolio_id: str, tables: dict[str, pd.DataFrame],
-                 data_snapshot: str, model_version: str | None = None) -> Path:
-    """Write each fact table with its lineage columns; return the manifest's path."""
+                 data_snapshot: str) -> Path:
+    """Write each fact table with its lineage columns (run, data snapshot; the model version is
+    each row's own column); return the manifest's path."""
     folder = stage_dir(settings, run_id) / portfolio_id
     dates = [pd.to_datetime(df[FACT_TABLES[name]]) for name, df in tables.items() if len(df)]
     start = min(d.min() for d in dates).date().isoformat() if dates else None
@@ -52,13 +53,16 @@ def stage_result(settings: Settings, run_id: str, portfolio_id: str, tables: dic
     for name, df in tables.items():
         if name not in FACT_TABLES:
             raise ValueError(f"unknown fact table {name!r}")
-        out = df.assign(run_id=run_id, data_snapshot=data_snapshot,
-                        model_version=pd.Series([model_version] * len(df), dtype="string"))
+        out = df.assign(run_id=run_id, data_snapshot=data_snapshot)
+        if "model_version" not in out.columns:
+            out["model_version"] = pd.Series([None] * len(out), dtype="string")
         out[FACT_TABLES[name]] = pd.to_datetime(out[FACT_TABLES[name]]).dt.date
         paths[name] = str(write_parquet_atomic(out, folder / f"{name}.parquet"))
         rows[name] = len(out)
+    versions = sorted({v for df in tables.values() if "model_version" in df.columns
+                       for v in df["model_version"].dropna().unique()})
     manifest = Manifest(run_id=run_id, portfolio_id=portfolio_id, start=start, end=end,
-                        data_snapshot=data_snapshot, model_version=model_version,
+                        data_snapshot=data_snapshot, model_version=",".join(versions) or None,
                         tables=paths, rows=rows)
     path = folder / "manifest.json"
     tmp = path.with_suffix(".json.tmp")

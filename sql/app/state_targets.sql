@@ -1,5 +1,7 @@
--- Risky target weights in force for one portfolio: the last evaluation strictly before a date.
-SELECT symbol, weight
+-- Risky target weights in force for one portfolio: the last adopted targets strictly before a
+-- date, with the model version that produced them.
+SELECT symbol, weight, model_version
 FROM target_weights
 WHERE portfolio_id = $portfolio_id
-  AND date = (SELECT max(date) FROM target_weights WHERE portfolio_id = $portfolio_id AND date < $before);
+  AND date = (SELECT max(date) FROM target_weights
+              WHERE portfolio_id = $portfolio_id AND date < $before AND adopted IS NOT FALSE);

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.allocation.base import AllocationContext, StrategyParams
+from pipelines.allocation.base import AllocationContext, PortfolioView, StrategyParams
 from pipelines.allocation.registry import get_strategy_class
 from pipelines.config import REPO_ROOT, PortfolioConfig, Universe, load_universe
 from pipelines.ingest.bundled import _wide_prices
@@ -42,8 +42,9 @@ def make_ctx(prices: pd.DataFrame, date: str | pd.Timestamp, symbols: Sequence[s
     if lookback is not None:
         frame = frame.iloc[-lookback:]
     classes = asset_classes or {s: ("cash" if s == CASH else "equity") for s in [*symbols, CASH]}
+    view = None if nav_history is None else PortfolioView(nav_history=nav_history, nav=float("nan"))
     return AllocationContext(date=frame.index[-1], prices=frame, symbols=list(symbols),
-                             cash_symbol=CASH, asset_classes=classes, nav_history=nav_history)
+                             cash_symbol=CASH, asset_classes=classes, portfolio=view)
 
 
 def strategy(name: str, **params):
@@ -71,6 +72,14 @@ def portfolio(pid: str, strategy_name: str, params: StrategyParams | dict, symbo
                                           "strategy": strategy_name, "universe": list(symbols),
                                           **fields})
     return cfg.model_copy(update={"params": params})
+
+
+def simulate(cfg: PortfolioConfig, universe: Universe, prices: pd.DataFrame, dates: Sequence[pd.Timestamp]):
+    """The engine run from inception at dates[0] through dates[-1] (the public entry point)."""
+    from pipelines.portfolio.engine import PortfolioState, advance
+
+    cfg = cfg.model_copy(update={"inception": pd.Timestamp(dates[0]).date()})
+    return advance(cfg, universe, prices, PortfolioState.initial(cfg), dates[-1])
 
 
 def random_cov(n: int, seed: int = 0, singular: bool = False) -> np.ndarray:

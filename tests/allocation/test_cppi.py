@@ -2,9 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.portfolio.engine import PortfolioState, run_portfolio
-
-from .conftest import make_ctx, portfolio, strategy, synthetic_prices
+from .conftest import make_ctx, portfolio, simulate, strategy, synthetic_prices
 
 
 def textbook(risky: np.ndarray, safe: np.ndarray, m: float, fp: float, ratchet: bool,
@@ -27,7 +25,7 @@ def textbook(risky: np.ndarray, safe: np.ndarray, m: float, fp: float, ratchet: 
 def run(px: pd.DataFrame, universe, params: dict, symbols) -> tuple[pd.DataFrame, pd.Series]:
     cfg = portfolio("cppi_test", "cppi", params, symbols, rebalance={"frequency": "daily"},
                     initial_capital=1_000_000.0)
-    res = run_portfolio(cfg, universe, px, list(px.index), PortfolioState.initial(cfg))
+    res = simulate(cfg, universe, px, list(px.index))
     tw = res.target_weights.pivot(index="date", columns="symbol", values="weight")
     return tw, res.nav.set_index("date")["nav"]
 
@@ -62,7 +60,7 @@ class TestCPPI:
 
     def test_first_day_and_bad_history(self, prices):
         s = strategy("cppi", risky_asset="SPX", multiplier=3.0, floor_pct=0.9)
-        ctx = make_ctx(prices, "2000-01-03", ["SPX"], 2)
+        ctx = make_ctx(prices, "2000-01-03", ["SPX"], 2, nav_history=pd.Series(dtype=float))
         assert s.target_weights(ctx)["SPX"] == pytest.approx(0.3)  # 3 * (1 - 0.9)
         stale = pd.Series([1e6], index=[pd.Timestamp("1999-06-01")])
         with pytest.raises(Exception, match="last NAV date"):

@@ -59,7 +59,7 @@ class TestHRPSolver:
 class TestHRPStrategy:
     def test_real_stocks(self, prices):
         s = strategy("hrp", linkage="ward", covariance="ledoit_wolf")
-        ctx = make_ctx(prices, "2016-12-30", STOCKS, s.lookback_days)
+        ctx = make_ctx(prices, "2016-12-30", STOCKS, s.needs.lookback)
         w = s.target_weights(ctx)
         assert w.sum() == pytest.approx(1.0, abs=1e-12) and (w[STOCKS] > 0).all() and w["CASH"] == 0
 
@@ -67,5 +67,5 @@ class TestHRPStrategy:
         frame = prices.loc[:"2010-12-31", ["SPX", "UST10Y", "CASH"]].copy()
         frame.insert(2, "UST5Y", frame["UST10Y"])  # perfectly correlated twin
         s = strategy("hrp")
-        w = s.target_weights(make_ctx(frame, "2010-12-31", ["SPX", "UST10Y", "UST5Y"], s.lookback_days))
+        w = s.target_weights(make_ctx(frame, "2010-12-31", ["SPX", "UST10Y", "UST5Y"], s.needs.lookback))
         assert w["UST10Y"] == pytest.approx(w["UST5Y"], rel=1e-12)

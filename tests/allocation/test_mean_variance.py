@@ -64,7 +64,7 @@ class TestMaxSharpe:
     def test_strategy_group_bounds_and_cash(self, prices):
         s = strategy("max_sharpe", window_days=504, weight_bounds=(0.0, 0.35),
                      group_bounds={"government_bonds": (0.2, 0.7)}, covariance="ledoit_wolf")
-        ctx = make_ctx(prices, "2007-06-29", MIXED, s.lookback_days, asset_classes=classes(MIXED))
+        ctx = make_ctx(prices, "2007-06-29", MIXED, s.needs.lookback, asset_classes=classes(MIXED))
         w = s.target_weights(ctx)
         assert w.sum() == pytest.approx(1.0, abs=1e-12)
         assert (w[MIXED] <= 0.35 + 1e-9).all()
@@ -101,7 +101,7 @@ class TestMinVariance:
         s = strategy("min_variance", weight_bounds=(0.0, 0.3))
         frame = prices.loc[:"2010-12-31", ["SPX", "UST10Y", "WTI", "CASH"]].copy()
         frame.loc[:"2010-11-30", "WTI"] = np.nan  # 2 eligible assets cannot hold 100% at 30% each
-        ctx = make_ctx(frame, "2010-12-31", ["SPX", "UST10Y", "WTI"], s.lookback_days)
+        ctx = make_ctx(frame, "2010-12-31", ["SPX", "UST10Y", "WTI"], s.needs.lookback)
         assert s.target_weights(ctx)[["SPX", "UST10Y", "WTI"]].tolist() == pytest.approx([1 / 3] * 3)
         with pytest.raises(AllocationError, match="cannot meet the bounds"):
             strategy("min_variance", weight_bounds=(0.0, 0.3), fallback="error").target_weights(ctx)

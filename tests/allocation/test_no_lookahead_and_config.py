@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipelines.allocation.catalog import load_portfolios
 from pipelines.allocation.registry import available_strategies
-from pipelines.config import ConfigError, load_portfolios
-from pipelines.portfolio.engine import PortfolioState, run_portfolio
+from pipelines.config import ConfigError
 
-from .conftest import MIXED, STOCKS, portfolio
+from .conftest import MIXED, STOCKS, portfolio, simulate
 
 CASES = {
     "static_mix": ({"weights": {"SPX": 0.3, "UST10Y": 0.4, "UST5Y": 0.15, "WTI": 0.15}},
@@ -43,8 +43,8 @@ def test_weights_for_d_ignore_data_after_d(name, universe, prices):
     start, cut = pd.Timestamp("2008-06-02"), pd.Timestamp("2008-12-31")
     full = prices.loc["2005-01-01":"2009-06-30", cols]
     dates = list(full.loc[start:cut].index)
-    short = run_portfolio(cfg, universe, full.loc[:cut], dates, PortfolioState.initial(cfg))
-    longer = run_portfolio(cfg, universe, full, dates, PortfolioState.initial(cfg))
+    short = simulate(cfg, universe, full.loc[:cut], dates)
+    longer = simulate(cfg, universe, full, dates)
     pd.testing.assert_frame_equal(short.target_weights, longer.target_weights)
     tw = short.target_weights.pivot(index="date", columns="symbol", values="weight")
     assert len(tw) >= 6 and np.allclose(tw.sum(axis=1), 1.0, atol=1e-9)

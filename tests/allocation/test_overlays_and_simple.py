@@ -11,7 +11,7 @@ class TestInverseVol:
     def test_proportional_to_inverse_vol(self, prices):
         syms = ["SPX", "UST10Y", "WTI"]
         s = strategy("inverse_vol", window_days=63, min_history_days=42)
-        ctx = make_ctx(prices, "2014-03-31", syms, s.lookback_days)
+        ctx = make_ctx(prices, "2014-03-31", syms, s.needs.lookback)
         w = s.target_weights(ctx)
         vol = ctx.prices[syms].pct_change().iloc[1:].std()
         np.testing.assert_allclose(w[syms].to_numpy(), (1 / vol / (1 / vol).sum()).to_numpy(), rtol=1e-12)
@@ -28,7 +28,7 @@ class TestVolTarget:
     def test_scales_to_target_with_cash_remainder(self, prices):
         syms = ["SPX", "UST10Y"]
         s = strategy("vol_target", target_vol=0.05, base_strategy="static_mix", base_params=self.BASE)
-        ctx = make_ctx(prices, "2008-11-28", syms, s.lookback_days)
+        ctx = make_ctx(prices, "2008-11-28", syms, s.needs.lookback)
         w = s.target_weights(ctx)
         assert self._vol(ctx, w[syms].to_numpy(), syms) == pytest.approx(0.05, rel=1e-10)
         assert w[syms].iloc[0] / w[syms].iloc[1] == pytest.approx(1.5)  # base mix kept
@@ -48,10 +48,10 @@ class TestVolTarget:
         syms = ["SPX", "UST10Y", "WTI"]
         s = strategy("vol_target", target_vol=0.06, base_strategy="risk_parity",
                      base_params={"window_days": 126, "min_history_days": 60})
-        ctx = make_ctx(prices, "2011-08-31", syms, s.lookback_days)
+        ctx = make_ctx(prices, "2011-08-31", syms, s.needs.lookback)
         w = s.target_weights(ctx)
         assert w.sum() == pytest.approx(1.0) and (w >= 0).all()
-        first = make_ctx(prices, "1990-01-02", syms, s.lookback_days)
+        first = make_ctx(prices, "1990-01-02", syms, s.needs.lookback)
         assert s.target_weights(first)[syms].tolist() == pytest.approx([1 / 3] * 3)  # base unscaled
         err = strategy("vol_target", target_vol=0.06, base_strategy="static_mix",
                        base_params={"weights": {"SPX": 1.0}}, fallback="error")

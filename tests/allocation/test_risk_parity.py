@@ -58,7 +58,7 @@ class TestRiskBudgetSolver:
 class TestRiskParityStrategy:
     def test_weights_on_real_data(self, prices):
         s = strategy("risk_parity", covariance="ledoit_wolf")
-        ctx = make_ctx(prices, "2008-10-15", MIXED, s.lookback_days)
+        ctx = make_ctx(prices, "2008-10-15", MIXED, s.needs.lookback)
         w = s.target_weights(ctx)
         assert list(w.index) == [*MIXED, "CASH"] and w["CASH"] == 0.0
         assert w.sum() == pytest.approx(1.0, abs=1e-12) and (w[MIXED] > 0).all()
@@ -69,7 +69,7 @@ class TestRiskParityStrategy:
     def test_budgets_by_symbol(self, prices):
         budgets = {"SPX": 0.5, "UST10Y": 0.3, "WTI": 0.2}
         s = strategy("risk_parity", budgets=budgets, covariance="ewma", halflife_days=42)
-        ctx = make_ctx(prices, "2012-06-29", list(budgets), s.lookback_days)
+        ctx = make_ctx(prices, "2012-06-29", list(budgets), s.needs.lookback)
         w = s.target_weights(ctx)[list(budgets)].to_numpy()
         rets = ctx.prices[list(budgets)].pct_change().iloc[1:].to_numpy()
         cov = estimate_covariance(rets, "ewma", 42)

@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 
-from pipelines.allocation.momentum import momentum_scores
+from pipelines.allocation.strategies.momentum import momentum_scores
 
 from .conftest import make_ctx, strategy, synthetic_prices
 
@@ -20,7 +20,7 @@ class TestTrendFollowing:
         s = strategy("trend_following", sma_days=20)
         sma = px["A"].rolling(20).mean()
         expected_in = (px["A"] > sma) & sma.notna()
-        got = pd.Series([s.target_weights(make_ctx(px, d, ["A", "B"], s.lookback_days))["A"]
+        got = pd.Series([s.target_weights(make_ctx(px, d, ["A", "B"], s.needs.lookback))["A"]
                          for d in px.index], index=px.index)
         assert ((got == 0.5) == expected_in).all() and got.isin([0.0, 0.5]).all()
         flips = expected_in.astype(int).diff().fillna(0)
@@ -34,7 +34,7 @@ class TestTrendFollowing:
         px = crossing_path()
         date = px.index[35]  # A below its average
         s = strategy("trend_following", sma_days=20, safe_asset="B", base_weights={"A": 0.7, "B": 0.3})
-        w = s.target_weights(make_ctx(px, date, ["A", "B"], s.lookback_days))
+        w = s.target_weights(make_ctx(px, date, ["A", "B"], s.needs.lookback))
         assert w.to_dict() == {"A": 0.0, "B": 1.0, "CASH": 0.0}
         w = strategy("trend_following", sma_days=20).target_weights(make_ctx(px, date, ["A", "B"], 20))
         assert w.to_dict() == {"A": 0.0, "B": 0.5, "CASH": 0.5}
@@ -51,7 +51,7 @@ class TestTrendFollowing:
         s = strategy("trend_following", sma_days=20, fast_days=5)
         fast, slow = px["A"].rolling(5).mean(), px["A"].rolling(20).mean()
         for d in px.index[20:]:
-            w = s.target_weights(make_ctx(px, d, ["A", "B"], s.lookback_days))
+            w = s.target_weights(make_ctx(px, d, ["A", "B"], s.needs.lookback))
             assert (w["A"] > 0) == (fast[d] > slow[d])
 
 
@@ -63,7 +63,7 @@ class TestMomentum:
         px.iloc[-10:, 4] *= 3.0  # E jumps inside the skipped month: must not count
         s = strategy("momentum", top_k=2)
         d = px.index[-1]
-        w = s.target_weights(make_ctx(px, d, list("ABCDE"), s.lookback_days))
+        w = s.target_weights(make_ctx(px, d, list("ABCDE"), s.needs.lookback))
         mom = px.iloc[-22] / px.iloc[-253] - 1
         top = mom[list("ABCDE")].sort_values(ascending=False).index[:2]
         assert sorted(w[w > 0].drop("CASH", errors="ignore").index) == sorted(top)
@@ -75,8 +75,8 @@ class TestMomentum:
         rets = np.column_stack([np.full(300, 0.001), np.full(300, -0.001), np.full(300, 0.0002)])
         px = synthetic_prices(rets, ["A", "B", "SAFE"], cash_rate=0.0001)
         s = strategy("momentum", top_k=2, absolute_momentum=True, safe_asset="SAFE")
-        w = s.target_weights(make_ctx(px, px.index[-1], ["A", "B", "SAFE"], s.lookback_days))
+        w = s.target_weights(make_ctx(px, px.index[-1], ["A", "B", "SAFE"], s.needs.lookback))
         assert w.to_dict() == {"A": 0.5, "B": 0.0, "SAFE": 0.5, "CASH": 0.0}  # B loses to cash
         short = px.iloc[:100]
-        w = s.target_weights(make_ctx(short, short.index[-1], ["A", "B", "SAFE"], s.lookback_days))
+        w = s.target_weights(make_ctx(short, short.index[-1], ["A", "B", "SAFE"], s.needs.lookback))
         assert w["SAFE"] == 1.0  # nothing ranked yet: every slot to the safe asset

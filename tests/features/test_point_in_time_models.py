@@ -12,7 +12,6 @@ from models.factor_model import fit_factor_model
 from models.factors import build_panel
 from models.regime import TrainingSpec
 from models.registry import Registry
-from models.serving import stock_symbols
 from models.walk_forward import train_refit
 from pipelines.config import Settings
 from pipelines.features.inputs import load_inputs
@@ -33,7 +32,7 @@ def test_features_and_exposures_for_d_ignore_later_rows(lake_data, d):
     settings, full = lake_data
     cut = full.truncated(d)
     pd.testing.assert_series_equal(regime_features(full).loc[d], regime_features(cut).loc[d])
-    stocks = stock_symbols(settings)
+    stocks = settings.universe.stocks
     a = fit_factor_model(build_panel(full, stocks), d, [*stocks, "SPX", "UST10Y"])
     b = fit_factor_model(build_panel(cut, stocks), d, [*stocks, "SPX", "UST10Y"])
     pd.testing.assert_frame_equal(a.exposures, b.exposures)
@@ -43,7 +42,7 @@ def test_features_and_exposures_for_d_ignore_later_rows(lake_data, d):
 
 def test_fama_french_months_wait_for_their_release(lake_data):
     settings, full = lake_data
-    panel = build_panel(full, stock_symbols(settings))
+    panel = build_panel(full, settings.universe.stocks)
     f, _ = panel.as_of(pd.Timestamp("2016-06-15"))
     # May 2016 is released at the end of June: not known on June 15; April is.
     assert np.isnan(f.loc["2016-05", "MKT"]) and not np.isnan(f.loc["2016-04", "MKT"])
@@ -55,7 +54,7 @@ def test_prediction_for_d_ignores_later_rows(lake_data, tmp_path):
     spec = TrainingSpec(n_trials=4)
     probs = []
     for i, data in enumerate([full, full.truncated(D)]):
-        reg = Registry(Settings(data_root=tmp_path / str(i), config_dir=settings.config_dir))
+        reg = Registry(tmp_path / str(i) / "models")
         feats = regime_features(data)
         refit = train_refit(reg, feats, data.prices, R, spec, "snap", pd.DataFrame(
             columns=["y", "t1", "p", "p_always_on", "p_previous"]))

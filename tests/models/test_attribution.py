@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.__main__ import main as models_main
-from models.attribution import month_fits
 from models.factor_model import fit_factor_model
 from models.factors import FACTORS, build_panel
-from models.serving import stock_symbols
+from pipelines.allocation import catalog
+from pipelines.analytics.factor_attribution import month_fits
 from pipelines.analytics.run import compute_and_store
+from pipelines.cli import main as cli_main
 from pipelines.config import Settings
 from pipelines.features.inputs import load_inputs
 from pipelines.warehouse.db import connect
@@ -27,7 +27,7 @@ def _query(settings: Settings, sql: str) -> pd.DataFrame:
 def test_month_fits_equal_the_factor_model(base_home):
     settings = Settings(data_root=base_home[0], config_dir=base_home[1])
     data = load_inputs(settings, BASE_END)
-    panel = build_panel(data, stock_symbols(settings))
+    panel = build_panel(data, settings.universe.stocks)
     assets = [s for s in settings.universe.symbols if s != "CASH"]
     dates = [pd.Timestamp(d) for d in ("1992-06-30", "1995-03-31", "2008-10-31", "2016-06-30")]
     fast = month_fits(panel, dates, assets)
@@ -45,7 +45,7 @@ def test_month_fits_equal_the_factor_model(base_home):
 def test_analytics_writes_portfolio_factor_rows(home):
     exp = _query(home, "SELECT * FROM factor_exposures WHERE entity_type = 'portfolio'")
     attr = _query(home, "SELECT * FROM factor_attribution")
-    ids = {p.id for p in home.portfolios}
+    ids = {p.id for p in catalog.portfolios(home)}
     assert set(exp["entity"]) == ids and set(attr["portfolio_id"]) == ids
     # one row per factor and 'residual'; risk shares sum to one on every date
     per_date = exp.groupby(["entity", "date"])
@@ -73,7 +73,7 @@ def test_exposures_for_d_use_only_data_known_at_d(home):
     pos = pos[pos["symbol"] != "CASH"]
     w = pd.Series(pos["quantity"].to_numpy() * data.prices.loc[d, pos["symbol"]].to_numpy()
                   / pos["nav"].to_numpy(), index=pos["symbol"].to_numpy())
-    fit = fit_factor_model(build_panel(data, stock_symbols(home)), d, list(w.index))
+    fit = fit_factor_model(build_panel(data, home.universe.stocks), d, list(w.index))
     expected = fit.exposures.T @ w.reindex(fit.assets).fillna(0.0)
     got = exp.set_index("factor")["exposure"]
     np.testing.assert_allclose(got[list(FACTORS)].to_numpy(), expected[list(FACTORS)].to_numpy(),
@@ -89,9 +89,9 @@ def test_analytics_factor_rows_are_idempotent(home):
 
 
 def test_models_cli_trains_and_loads(home, capsys):
-    assert models_main(["train", "--date", "2030-01-02"]) == 2
+    assert cli_main(["train", "--date", "2030-01-02"]) == 2
     assert "after the lake's latest price date" in capsys.readouterr().err
-    assert models_main(["train", "--date", BASE_END.isoformat()]) == 0
+    assert cli_main(["train", "--date", BASE_END.isoformat()]) == 0
     versions = _query(home, "SELECT model_name, max(trained_through) AS t FROM model_versions GROUP BY 1")
     assert set(versions["model_name"]) == {"risk_off_classifier", "regime_mixture"}
     assert (pd.to_datetime(versions["t"]).dt.date == BASE_END).all()

@@ -11,14 +11,14 @@ import pandas as pd
 import pytest
 
 from models.factors import FACTORS
-from models.serving import factor_fit
 from pipelines import lake
 from pipelines.allocation.covariance import TRADING_DAYS, estimate_covariance
 from pipelines.allocation.registry import get_strategy_class
 from pipelines.allocation.solvers.risk_parity import risk_budget_weights
 from pipelines.config import PortfolioConfig, Settings
 from pipelines.ingest.run import ingest
-from pipelines.portfolio.engine import PortfolioState, run_portfolio
+from pipelines.modeling.serving import ModelProvider, factor_fit
+from pipelines.portfolio.engine import PortfolioState, advance
 
 SYMBOLS = ["SPX", "UST2Y", "UST10Y", "WTI", "AAPL", "JNJ", "KO", "XOM"]
 START, CUT = pd.Timestamp("2012-06-01"), pd.Timestamp("2012-12-31")
@@ -38,8 +38,9 @@ def _run(settings: Settings, covariance: str = "factor"):
     cfg = _portfolio(covariance)
     prices = lake.read_prices_wide(settings, lake.curated_max_date(settings, lake.PRICES),
                                    [*SYMBOLS, "CASH"], start=dt.date(2010, 1, 1))
-    dates = list(prices.loc[START:CUT].index)
-    return run_portfolio(cfg, settings.universe, prices, dates, PortfolioState.initial(cfg))
+    cfg = cfg.model_copy(update={"inception": START.date()})
+    return advance(cfg, settings.universe, prices, PortfolioState.initial(cfg), CUT,
+                   models=ModelProvider(settings))
 
 
 @pytest.fixture(scope="module")
@@ -72,21 +73,22 @@ def test_risk_parity_on_the_factor_covariance_ignores_data_after_d(base_home, cu
     assert np.abs(lw.loc[d, SYMBOLS] - tw.loc[d, SYMBOLS]).max() > 1e-3
 
 
-def test_factor_covariance_is_daily_and_needs_symbols_and_date(base_home, use_home):
+def test_factor_covariance_is_daily_and_needs_symbols_and_the_model_view(base_home, use_home):
     settings = use_home(*base_home)
     d = pd.Timestamp("2012-12-31")
     rets = np.random.default_rng(0).normal(0, 0.01, size=(100, 2))
-    cov = estimate_covariance(rets, "factor", symbols=["SPX", "KO"], date=d)
+    cov = estimate_covariance(rets, "factor", symbols=["SPX", "KO"], models=ModelProvider(settings).at(d))
     fit = factor_fit(settings, d, ["SPX", "KO"], FACTORS, 60, 36)
     np.testing.assert_allclose(cov * TRADING_DAYS / 12, fit.covariance().to_numpy())
     assert np.linalg.eigvalsh(cov).min() > 0
-    with pytest.raises(ValueError, match="symbols and the date"):
+    with pytest.raises(ValueError, match="symbols and the model view"):
         estimate_covariance(rets, "factor")
 
 
 def test_uncovered_symbols_fall_back_to_ledoit_wolf(base_home, use_home):
-    use_home(*base_home)
+    settings = use_home(*base_home)
     rets = np.random.default_rng(1).normal(0, 0.01, size=(100, 2))
     # 1991: fewer than 36 months of factor history, so there is no model yet
-    cov = estimate_covariance(rets, "factor", symbols=["SPX", "KO"], date=pd.Timestamp("1991-06-28"))
+    view = ModelProvider(settings).at(pd.Timestamp("1991-06-28"))
+    cov = estimate_covariance(rets, "factor", symbols=["SPX", "KO"], models=view)
     np.testing.assert_allclose(cov, estimate_covariance(rets, "ledoit_wolf"))

@@ -13,7 +13,6 @@ from models.factor_model import fit_factor_model, ols_fit, risk_decomposition
 from models.factors import FactorPanel
 from models.regime import Samples, TrainingSpec, tune_classifier
 from models.registry import LookAheadError, NoModelError, Registry
-from pipelines.config import Settings
 
 
 def _t1(n: int) -> pd.Series:
@@ -93,7 +92,7 @@ class TestFactorModel:
 
 class TestRegistry:
     def test_refuses_a_model_trained_on_data_after_the_date(self, tmp_path):
-        reg = Registry(Settings(data_root=tmp_path, config_dir=tmp_path))
+        reg = Registry(tmp_path / "models")
         rec = reg.save("m", "m@1", dt.date(2010, 6, 30), {"x": 1}, {"created_at": "a"})
         assert reg.load(rec, dt.date(2010, 7, 1)) == {"x": 1}
         with pytest.raises(LookAheadError):

@@ -8,10 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.allocation.static_mix import StaticMix
+from pipelines.allocation import catalog
+from pipelines.allocation.strategies.static_mix import StaticMix
 from pipelines.config import CostModel, DriftBand, PortfolioConfig, RebalanceRule, Settings
-from pipelines.portfolio.engine import PortfolioState, run_portfolio
-from pipelines.portfolio.trading import rebalance_to_target
+from pipelines.portfolio.costs import CostArrays
+from pipelines.portfolio.engine import PortfolioState, advance, trade_spec
+from pipelines.portfolio.trading import size_trades
 from support import make_config_dir
 
 UNIVERSE = Settings.from_env().universe
@@ -24,6 +26,20 @@ def _prices(n: int = 300, seed: int = 1) -> pd.DataFrame:
     px = 100 * np.exp(np.cumsum(r, axis=0))
     cash = 100 * np.cumprod(np.full(n, 1 + 0.02 / 252))
     return pd.DataFrame({"SPX": px[:, 0], "UST10Y": px[:, 1], "WTI": px[:, 2], "CASH": cash}, index=idx)
+
+
+def run_portfolio(cfg: PortfolioConfig, universe, prices: pd.DataFrame, dates, state: PortfolioState):
+    """The engine from inception at dates[0] through dates[-1]."""
+    cfg = cfg.model_copy(update={"inception": pd.Timestamp(dates[0]).date()})
+    return advance(cfg, universe, prices, state, dates[-1])
+
+
+def rebalance_to_target(q, cash, p, w, cfg: PortfolioConfig, symbols):
+    """One portfolio's rebalance through the shared trade arithmetic."""
+    costs = CostArrays.build([cfg.costs], symbols, UNIVERSE.asset_classes)
+    r = size_trades(np.asarray(q, float)[None], np.array([cash]), p, np.asarray(w, float)[None], costs,
+                    trade_spec([cfg]))
+    return r
 
 
 def _cfg(**kw) -> PortfolioConfig:
@@ -93,18 +109,20 @@ def test_whole_units_never_fractional():
 
 def test_costs_match_the_model_by_hand():
     cm = CostModel(commission_bps=10, min_commission=5.0, half_spread_bps={"equity": 2, "government_bonds": 1})
-    rates = np.array([12e-4, 11e-4])  # commission + half-spread per symbol
+    syms = ["SPX", "UST10Y"]  # equity, government bonds: commission + half-spread 12 and 11 bps
     reb = rebalance_to_target(np.array([0.0, 0.0]), 10_000.0, np.array([100.0, 50.0]),
-                              np.array([0.5, 0.3]), rates, cm)
+                              np.array([0.5, 0.3]), _cfg(costs=cm, universe=syms), syms)
+    reb = type(reb)(reb.delta[0], reb.cost[0], reb.quantities[0], reb.cash[0])
     notional = np.abs(reb.delta) * np.array([100.0, 50.0])
     by_hand = np.maximum(notional * 10e-4, 5.0) + notional * np.array([2e-4, 1e-4])
     np.testing.assert_allclose(reb.cost, by_hand, rtol=1e-15)
     # net convention: targets are on NAV net of costs
     np.testing.assert_allclose(notional, np.array([0.5, 0.3]) * (10_000 - by_hand.sum()), rtol=1e-10)
     # bt convention: notional + cost equals the target change in value
+    bt_cfg = _cfg(costs=CostModel(commission_bps=10, half_spread_bps={}), universe=syms, fill_convention="bt")
     bt = rebalance_to_target(np.array([0.0, 0.0]), 10_000.0, np.array([100.0, 50.0]), np.array([0.5, 0.3]),
-                             rates, CostModel(commission_bps=10, half_spread_bps={}), convention="bt",
-                             )
+                             bt_cfg, syms)
+    bt = type(bt)(bt.delta[0], bt.cost[0], bt.quantities[0], bt.cash[0])
     np.testing.assert_allclose(np.abs(bt.delta) * [100.0, 50.0] + bt.cost, [5000.0, 3000.0], rtol=1e-14)
 
 
@@ -168,7 +186,7 @@ def test_daily_run_and_backfill_give_identical_rows(tmp_path, use_home):
     summary, _ = backfill(s2, dt.date(2016, 6, 1), prev, run_id="upto")
     from pipelines.ingest.run import ingest
     snap = ingest(s2, D).snapshot_id
-    manifests = [compute_portfolio(s2, p.id, D, "daily", snap) for p in s2.portfolios]
+    manifests = [compute_portfolio(s2, p.id, D, "daily", snap) for p in catalog.portfolios(s2)]
     load(s2, "daily", manifests, D)
     for table, col in [("nav", "date"), ("positions", "date"), ("trades", "trade_date"), ("target_weights", "date")]:
         frames = []

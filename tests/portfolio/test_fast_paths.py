@@ -12,11 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipelines.allocation.equal_weight import EqualWeight
-from pipelines.allocation.static_mix import StaticMix
+from pipelines.allocation.strategies.equal_weight import EqualWeight
+from pipelines.allocation.strategies.static_mix import StaticMix
 from pipelines.config import CostModel, PortfolioConfig, RebalanceRule, Settings
-from pipelines.portfolio import engine, simulate
-from pipelines.portfolio.engine import PortfolioState, run_batch, run_portfolio
+from pipelines.portfolio import simulate, tables, trading
+from pipelines.portfolio.batch import run_batch
+from pipelines.portfolio.engine import PortfolioState, advance
 
 UNIVERSE = Settings.from_env().universe
 SYMS = ["SPX", "UST10Y", "WTI"]
@@ -47,7 +48,8 @@ def test_large_batch_equals_each_portfolio_alone():
             for k in range(simulate.SEGMENT_MARKS_MIN_K + 4)]
     batch = run_batch(cfgs, UNIVERSE, prices, prices.index)
     for k, cfg in enumerate(cfgs):
-        alone = run_portfolio(cfg, UNIVERSE, prices, list(prices.index), PortfolioState.initial(cfg))
+        alone = advance(cfg.model_copy(update={"inception": prices.index[0].date()}), UNIVERSE, prices,
+                        PortfolioState.initial(cfg), prices.index[-1])
         np.testing.assert_array_equal(batch.nav[k], alone.nav["nav"].to_numpy())
         np.testing.assert_array_equal(batch.costs[k], alone.nav["costs"].to_numpy())
 
@@ -57,7 +59,7 @@ def test_held_rows_equal_nonzero_holdings():
     seg_q = rng.normal(size=(6, 4)) * (rng.random((6, 4)) > 0.4)
     seg_start = np.array([0, 3, 4, 9, 9, 15])
     L = 20
-    t, n, q = engine._held(seg_start, seg_q, L)
+    t, n, q = tables._held(seg_start, seg_q, L)
     H = seg_q[np.searchsorted(seg_start, np.arange(L), side="right") - 1]
     t0, n0 = np.nonzero(H)
     np.testing.assert_array_equal(t, t0)
@@ -68,11 +70,11 @@ def test_held_rows_equal_nonzero_holdings():
 def test_arrow_string_columns_match_pandas():
     codes = np.array([2, 0, 1, 1, 2, 0])
     names = ["SPX", "UST10Y", "CASH"]
-    fast = pd.Series(engine._str_take(names, codes))
+    fast = pd.Series(tables._str_take(names, codes))
     plain = pd.Series(np.array(names, dtype=object)[codes])
     pd.testing.assert_series_equal(fast, plain)
-    pd.testing.assert_series_equal(pd.Series(engine._const_str("pid", 4)), pd.Series(["pid"] * 4))
-    pd.testing.assert_series_equal(pd.Series(engine._const_str("pid", 0)), pd.Series([], dtype=plain.dtype))
+    pd.testing.assert_series_equal(pd.Series(tables._const_str("pid", 4)), pd.Series(["pid"] * 4))
+    pd.testing.assert_series_equal(pd.Series(tables._const_str("pid", 0)), pd.Series([], dtype=plain.dtype))
 
 
 def test_cost_fraction_equals_plain_sweeps():
@@ -83,4 +85,4 @@ def test_cost_fraction_equals_plain_sweeps():
     f = np.zeros((40, 30))
     for _ in range(12):
         f = (rate * np.abs(W * (1.0 - f)[..., None] - x)).sum(-1)
-    np.testing.assert_array_equal(simulate._cost_fraction(W, x, rate), f)
+    np.testing.assert_array_equal(trading.proportional_cost_fraction(W, x, rate), f)

@@ -21,10 +21,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import pandas as pd
+import numpy as np
 from pydantic import field_validator
 
-from pipelines.allocation.base import AllocationContext, Strategy, StrategyParams
+from pipelines.allocation.base import AllocationError, PriceOnlyStrategy, StrategyParams
 from pipelines.allocation.registry import register
 
 if TYPE_CHECKING:
@@ -49,21 +49,26 @@ class StaticMixParams(StrategyParams):
 
 
 @register
-class StaticMix(Strategy):
+class StaticMix(PriceOnlyStrategy):
     name = "static_mix"
     Params = StaticMixParams
     params: StaticMixParams
 
     @classmethod
-    def default_universe(cls, params: StaticMixParams, universe: Universe) -> list[str]:
-        return [s for s in params.weights if s != universe.cash_symbol]
-
-    @classmethod
-    def check_universe(cls, params: StaticMixParams, symbols: Sequence[str],
-                       universe: Universe) -> None:
-        missing = [s for s in params.weights if s not in symbols and s != universe.cash_symbol]
+    def resolve_universe(cls, params: StaticMixParams, given: Sequence[str] | None,
+                         universe: Universe) -> list[str]:
+        if given is None:
+            return [s for s in params.weights if s != universe.cash_symbol]
+        missing = [s for s in params.weights if s not in given and s != universe.cash_symbol]
         if missing:
             raise ValueError(f"weights name symbols outside the portfolio's universe: {missing}")
+        return list(given)
 
-    def weights(self, ctx: AllocationContext) -> pd.Series:
-        return pd.Series(self.params.weights, dtype=float)
+    def constant_weights(self, symbols: Sequence[str]) -> np.ndarray:
+        return np.array([self.params.weights.get(s, 0.0) for s in symbols], dtype=float)
+
+    def price_weights(self, symbols: Sequence[str], prices: np.ndarray) -> np.ndarray:
+        out = np.broadcast_to(self.constant_weights(symbols), prices.shape).copy()
+        if np.any((out > 0) & ~np.isfinite(prices)):
+            raise AllocationError("static_mix: target weight on a symbol without a price")
+        return out

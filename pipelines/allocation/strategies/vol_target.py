@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
-from pipelines.allocation.base import AllocationContext, AllocationError, ArrayStrategy, StrategyParams
+from pipelines.allocation.base import Allocation, AllocationContext, AllocationError, Needs, Strategy, StrategyParams
 from pipelines.allocation.covariance import TRADING_DAYS, CovarianceMethod, estimate_covariance
 from pipelines.allocation.inputs import return_window, with_cash_parts
 from pipelines.allocation.registry import get_strategy_class, register
@@ -76,7 +76,7 @@ class VolTargetParams(StrategyParams):
 
 
 @register
-class VolTarget(ArrayStrategy):
+class VolTarget(Strategy):
     name = "vol_target"
     Params = VolTargetParams
     params: VolTargetParams
@@ -86,52 +86,42 @@ class VolTarget(ArrayStrategy):
         self.base = get_strategy_class(params.base_strategy)(params.base_params)
 
     @classmethod
-    def default_universe(cls, params: VolTargetParams, universe: Universe) -> list[str]:
-        return get_strategy_class(params.base_strategy).default_universe(params.base_params, universe)
-
-    @classmethod
-    def check_universe(cls, params: VolTargetParams, symbols: Sequence[str],
-                       universe: Universe) -> None:
-        get_strategy_class(params.base_strategy).check_universe(params.base_params, symbols, universe)
+    def resolve_universe(cls, params: VolTargetParams, given: Sequence[str] | None,
+                         universe: Universe) -> list[str]:
+        return get_strategy_class(params.base_strategy).resolve_universe(params.base_params, given, universe)
 
     @property
-    def lookback_days(self) -> int:
-        return max(self.base.lookback_days, self.params.window_days + 1)
+    def needs(self) -> Needs:
+        base = self.base.needs
+        return Needs(lookback=max(base.lookback, self.params.window_days + 1), models=base.models,
+                     portfolio=base.portfolio, borrowing=self.params.max_exposure > 1)
 
-    @property
-    def allows_borrowing(self) -> bool:
-        return self.params.max_exposure > 1
-
-    @property
-    def reads_nav_history(self) -> bool:
-        return self.base.reads_nav_history
-
-    def weight_parts(self, ctx: AllocationContext) -> tuple[list[str], np.ndarray]:
+    def allocate(self, ctx: AllocationContext) -> Allocation:
         """The base weights scaled to the volatility target, as labels and values."""
         p = self.params
+        base, version = self.base.target(ctx)
+        order = ctx.order
         if ctx.cash_symbol in ctx.symbols:  # not a portfolio the engine builds; keep labels exact
-            base_s = self.base.target_weights(ctx)
-            order, base = base_s.index.tolist(), base_s.to_numpy(dtype=float)
-            keep = [s != ctx.cash_symbol for s in order]
+            keep = np.array([s != ctx.cash_symbol for s in order])
             symbols = [s for s, k in zip(order, keep, strict=True) if k]
-            risky = base[np.array(keep, dtype=bool)]
+            risky = base[keep]
         else:
-            base = self.base.target_array(ctx)
-            order = [*ctx.symbols, ctx.cash_symbol]
             symbols, risky = list(ctx.symbols), base[:-1]
         held_at = np.flatnonzero(risky > 0)
         held = [symbols[i] for i in held_at]
         if not held:
-            return order, base
+            return Allocation(order, base, version)
         win = return_window(ctx, held, p.window_days, p.min_history_days)
         if win.symbols != held:
             reason = f"no volatility estimate for {win.excluded} on {ctx.date.date()}"
             if p.fallback == "error":
                 raise AllocationError(f"{self.name}: {reason}")
-            return (order, base) if p.fallback == "base" else ([ctx.cash_symbol], np.array([1.0]))
+            if p.fallback == "base":
+                return Allocation(order, base, version)
+            return Allocation([ctx.cash_symbol], np.array([1.0]), version)
         w = risky[held_at]
-        cov = estimate_covariance(win.returns, p.covariance, p.halflife_days,
-                                  symbols=win.symbols, date=ctx.date)
+        cov = estimate_covariance(win.returns, p.covariance, p.halflife_days, symbols=win.symbols,
+                                  models=ctx.models if p.covariance == "factor" else None)
         vol = float(np.sqrt(max(w @ cov @ w, 0.0) * TRADING_DAYS))
         scale = p.max_exposure if vol <= 0 else min(p.max_exposure, p.target_vol / vol)
-        return with_cash_parts(symbols, risky * scale, ctx.cash_symbol)
+        return Allocation(*with_cash_parts(symbols, risky * scale, ctx.cash_symbol), version)

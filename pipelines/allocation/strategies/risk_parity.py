@@ -24,8 +24,7 @@ import numpy as np
 import pandas as pd
 from pydantic import field_validator
 
-from pipelines.allocation.base import AllocationContext, AllocationError
-from pipelines.allocation.covariance import estimate_covariance
+from pipelines.allocation.base import Allocation, AllocationContext, AllocationError
 from pipelines.allocation.inputs import ReturnWindow, WindowedStrategy, WindowParams, with_cash
 from pipelines.allocation.registry import register
 from pipelines.allocation.solvers.risk_parity import risk_budget_weights
@@ -56,26 +55,23 @@ class RiskParity(WindowedStrategy):
     params: RiskParityParams
 
     @classmethod
-    def default_universe(cls, params: RiskParityParams, universe: Universe) -> list[str]:
-        if params.budgets:
-            return list(params.budgets)
-        return super().default_universe(params, universe)
-
-    @classmethod
-    def check_universe(cls, params: RiskParityParams, symbols: Sequence[str],
-                       universe: Universe) -> None:
+    def resolve_universe(cls, params: RiskParityParams, given: Sequence[str] | None,
+                         universe: Universe) -> list[str]:
+        if given is None:
+            return list(params.budgets) if params.budgets else super().resolve_universe(params, None, universe)
+        symbols = list(given)
         if params.budgets is None:
-            return
+            return symbols
         outside = [s for s in params.budgets if s not in symbols]
         missing = [s for s in symbols if s not in params.budgets]
         if outside or missing:
             raise ValueError(f"budgets must name exactly the portfolio's symbols: outside {outside}, "
                              f"missing {missing}")
+        return symbols
 
-    def window_weights(self, ctx: AllocationContext, win: ReturnWindow, symbols: list[str]) -> pd.Series:
+    def from_window(self, ctx: AllocationContext, win: ReturnWindow, symbols: list[str]) -> Allocation:
         p = self.params
-        cov = estimate_covariance(win.returns, p.covariance, p.halflife_days,
-                                  symbols=win.symbols, date=ctx.date)
+        cov = self.covariance(ctx, win)
         budgets = None if p.budgets is None else np.array([p.budgets[s] for s in win.symbols])
         try:
             w = risk_budget_weights(cov, budgets)

@@ -35,7 +35,7 @@ import pandas as pd
 
 from models.factor_model import ols_fit
 from models.factors import FACTORS, FactorPanel, build_panel
-from models.serving import stock_symbols
+from pipelines.allocation import catalog
 from pipelines.config import Settings
 from pipelines.features.inputs import load_inputs
 from pipelines.warehouse.db import connect
@@ -182,7 +182,7 @@ def portfolio_factor_rows(pid: str, weights: np.ndarray, dates: list[pd.Timestam
 def compute_factor_rows(settings: Settings, as_of: dt.date, run_id: str) -> dict[str, pd.DataFrame]:
     """`factor_exposures` (portfolio rows) and `factor_attribution` frames of every configured
     portfolio with NAV rows, as known at the close of `as_of`."""
-    ids = [p.id for p in settings.portfolios]
+    ids = [p.id for p in catalog.portfolios(settings)]
     with connect(settings, read_only=True) as con:
         navs = con.execute(load_sql("app/factor_month_end_nav.sql"), {"ids": ids}).df()
         pos = con.execute(load_sql("app/factor_month_end_positions.sql"), {"ids": ids}).df()
@@ -193,7 +193,7 @@ def compute_factor_rows(settings: Settings, as_of: dt.date, run_id: str) -> dict
     pos["date"] = pd.to_datetime(pos["date"])
     universe = settings.universe
     data = load_inputs(settings, as_of)
-    panel = build_panel(data, stock_symbols(settings))
+    panel = build_panel(data, settings.universe.stocks)
     cash = universe.cash_symbol
     assets = [s for s in universe.symbols if s != cash]
     fits = month_fits(panel, [pd.Timestamp(d) for d in sorted(navs["date"].unique())], assets)

@@ -25,16 +25,17 @@ Example portfolio params:
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from pipelines.allocation.base import AllocationContext, AllocationError
-from pipelines.allocation.constraints import BoundedWindowStrategy, BoundsParams
+from pipelines.allocation.base import Allocation, AllocationContext, AllocationError
+from pipelines.allocation.constraints import BoundsParams, bounded_weights, check_bounds
 from pipelines.allocation.covariance import TRADING_DAYS, MeanMethod, estimate_mean
-from pipelines.allocation.inputs import ReturnWindow, WindowParams, with_cash
+from pipelines.allocation.inputs import ReturnWindow, WindowedStrategy, WindowParams, with_cash
 from pipelines.allocation.registry import register
 from pipelines.allocation.solvers.mean_variance import (
     Constraints,
@@ -42,6 +43,9 @@ from pipelines.allocation.solvers.mean_variance import (
     max_sharpe_weights,
     min_variance_weights,
 )
+
+if TYPE_CHECKING:
+    from pipelines.config import Universe
 
 
 class MaxSharpeParams(WindowParams, BoundsParams):
@@ -61,13 +65,23 @@ def daily_risk_free(ctx: AllocationContext, rate: float | str, window_days: int)
 
 
 @register
-class MaxSharpe(BoundedWindowStrategy):
+class MaxSharpe(WindowedStrategy):
     name = "max_sharpe"
     Params = MaxSharpeParams
     params: MaxSharpeParams
 
-    def bounded_weights(self, ctx: AllocationContext, win: ReturnWindow, cov: np.ndarray,
-                        cons: Constraints) -> pd.Series:
+    @classmethod
+    def resolve_universe(cls, params: MaxSharpeParams, given: Sequence[str] | None,
+                         universe: Universe) -> list[str]:
+        symbols = super().resolve_universe(params, given, universe)
+        check_bounds(params, symbols, universe.asset_classes)
+        return symbols
+
+    def from_window(self, ctx: AllocationContext, win: ReturnWindow, symbols: list[str]) -> Allocation:
+        return bounded_weights(self, ctx, win, symbols, lambda cov, cons: self._solve(ctx, win, cov, cons))
+
+    def _solve(self, ctx: AllocationContext, win: ReturnWindow, cov: np.ndarray,
+               cons: Constraints) -> Allocation:
         p = self.params
         mu = estimate_mean(win.returns, p.expected_returns, p.halflife_days)
         rf = daily_risk_free(ctx, p.risk_free_rate, p.window_days)
@@ -77,6 +91,6 @@ class MaxSharpe(BoundedWindowStrategy):
             if p.no_positive_excess == "error":
                 raise AllocationError(f"{self.name}: {exc} on {ctx.date.date()}") from exc
             if p.no_positive_excess == "cash":
-                return pd.Series({ctx.cash_symbol: 1.0})
+                return Allocation([ctx.cash_symbol], np.array([1.0]))
             w = min_variance_weights(cov, cons)
         return with_cash(pd.Series(w, index=win.symbols), ctx)

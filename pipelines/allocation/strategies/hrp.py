@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipelines.allocation.base import AllocationContext
-from pipelines.allocation.covariance import estimate_covariance
+from pipelines.allocation.base import Allocation, AllocationContext
 from pipelines.allocation.inputs import ReturnWindow, WindowedStrategy, WindowParams, with_cash
 from pipelines.allocation.registry import register
 from pipelines.allocation.solvers.hrp import Linkage, hrp_weights
@@ -35,9 +34,7 @@ class HierarchicalRiskParity(WindowedStrategy):
     Params = HRPParams
     params: HRPParams
 
-    def window_weights(self, ctx: AllocationContext, win: ReturnWindow, symbols: list[str]) -> pd.Series:
+    def from_window(self, ctx: AllocationContext, win: ReturnWindow, symbols: list[str]) -> Allocation:
         p = self.params
-        cov = estimate_covariance(win.returns, p.covariance, p.halflife_days,
-                                  symbols=win.symbols, date=ctx.date)
-        w = hrp_weights(cov, p.linkage, p.optimal_ordering)
+        w = hrp_weights(self.covariance(ctx, win), p.linkage, p.optimal_ordering)
         return with_cash(pd.Series(w, index=win.symbols), ctx)

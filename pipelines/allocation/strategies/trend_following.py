@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from pipelines.allocation.base import AllocationContext, ArrayStrategy, StrategyParams
+from pipelines.allocation.base import Allocation, AllocationContext, Needs, Strategy, StrategyParams
 from pipelines.allocation.inputs import with_cash_parts
 from pipelines.allocation.registry import register
 
@@ -70,23 +70,30 @@ def trend_signal(prices: np.ndarray, sma_days: int, fast_days: int = 1) -> np.nd
 
 
 @register
-class TrendFollowing(ArrayStrategy):
+class TrendFollowing(Strategy):
     name = "trend_following"
     Params = TrendFollowingParams
     params: TrendFollowingParams
 
     @classmethod
-    def default_universe(cls, params: TrendFollowingParams, universe: Universe) -> list[str]:
+    def resolve_universe(cls, params: TrendFollowingParams, given: Sequence[str] | None,
+                         universe: Universe) -> list[str]:
+        symbols = list(given) if given is not None else cls._default_universe(params, universe)
+        cls._check_universe(params, symbols, universe)
+        return symbols
+
+    @classmethod
+    def _default_universe(cls, params: TrendFollowingParams, universe: Universe) -> list[str]:
         if params.base_weights is None:
-            return super().default_universe(params, universe)
+            return super().resolve_universe(params, None, universe)
         syms = [s for s in params.base_weights if s != universe.cash_symbol]
         if params.safe_asset and params.safe_asset not in syms and params.safe_asset != universe.cash_symbol:
             syms.append(params.safe_asset)
         return syms
 
     @classmethod
-    def check_universe(cls, params: TrendFollowingParams, symbols: Sequence[str],
-                       universe: Universe) -> None:
+    def _check_universe(cls, params: TrendFollowingParams, symbols: Sequence[str],
+                        universe: Universe) -> None:
         cash = universe.cash_symbol
         if params.safe_asset is not None and params.safe_asset not in symbols and params.safe_asset != cash:
             raise ValueError(f"safe_asset {params.safe_asset!r} is not in the portfolio's universe")
@@ -98,8 +105,8 @@ class TrendFollowing(ArrayStrategy):
             raise ValueError("no asset to time: the universe holds only the safe asset")
 
     @property
-    def lookback_days(self) -> int:
-        return self.params.sma_days
+    def needs(self) -> Needs:
+        return Needs(lookback=self.params.sma_days)
 
     def _base(self, ctx: AllocationContext, safe: str) -> tuple[list[str], np.ndarray]:
         if self.params.base_weights is not None:
@@ -107,7 +114,7 @@ class TrendFollowing(ArrayStrategy):
         timed = [s for s in ctx.symbols if s not in (safe, ctx.cash_symbol)]
         return timed, np.full(len(timed), 1.0 / len(timed))
 
-    def weight_parts(self, ctx: AllocationContext) -> tuple[list[str], np.ndarray]:
+    def allocate(self, ctx: AllocationContext) -> Allocation:
         p = self.params
         safe = p.safe_asset or ctx.cash_symbol
         labels, w = self._base(ctx, safe)
@@ -126,4 +133,4 @@ class TrendFollowing(ArrayStrategy):
             w[i] = w[i] + out
         else:
             labels, w = [*labels, safe], np.append(w, 0.0 + out)
-        return with_cash_parts(labels, w, ctx.cash_symbol)
+        return Allocation(*with_cash_parts(labels, w, ctx.cash_symbol))

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field, model_validator
 
-from pipelines.allocation.base import AllocationContext, AllocationError, ArrayStrategy, StrategyParams
+from pipelines.allocation.base import Allocation, AllocationContext, AllocationError, Needs, Strategy, StrategyParams
 from pipelines.allocation.registry import register
 
 if TYPE_CHECKING:
@@ -66,33 +66,29 @@ def cppi_exposure(value: float, floor: float, multiplier: float, lo: float, hi: 
 
 
 @register
-class CPPI(ArrayStrategy):
+class CPPI(Strategy):
     name = "cppi"
     Params = CPPIParams
     params: CPPIParams
 
     @classmethod
-    def default_universe(cls, params: CPPIParams, universe: Universe) -> list[str]:
-        syms = [params.risky_asset]
-        if params.safe_asset and params.safe_asset != universe.cash_symbol:
-            syms.append(params.safe_asset)
-        return syms
-
-    @classmethod
-    def check_universe(cls, params: CPPIParams, symbols: Sequence[str], universe: Universe) -> None:
+    def resolve_universe(cls, params: CPPIParams, given: Sequence[str] | None,
+                         universe: Universe) -> list[str]:
+        if given is None:
+            given = [params.risky_asset]
+            if params.safe_asset and params.safe_asset != universe.cash_symbol:
+                given.append(params.safe_asset)
+        symbols = list(given)
         if params.risky_asset not in symbols:
             raise ValueError(f"risky_asset {params.risky_asset!r} is not in the portfolio's universe")
         safe = params.safe_asset
         if safe is not None and safe not in symbols and safe != universe.cash_symbol:
             raise ValueError(f"safe_asset {safe!r} is not in the portfolio's universe")
+        return symbols
 
     @property
-    def lookback_days(self) -> int:
-        return 2
-
-    @property
-    def reads_nav_history(self) -> bool:
-        return True
+    def needs(self) -> Needs:
+        return Needs(lookback=2, portfolio=True)
 
     def _floor(self, anchor: float, peak: float) -> float:
         return self.params.floor_pct * (peak if self.params.ratchet else anchor)
@@ -100,8 +96,8 @@ class CPPI(ArrayStrategy):
     def current_value(self, ctx: AllocationContext) -> tuple[float, float, float]:
         """(V_t estimate, V_0, running peak including V_t) from the NAV history; ratios when empty."""
         p = self.params
-        nav = ctx.nav_history
-        if nav is None or len(nav) == 0:
+        nav = ctx.require_portfolio(self.name).nav_history
+        if len(nav) == 0:
             return 1.0, 1.0, 1.0
         values = nav.to_numpy(dtype=float)
         v_prev, anchor, peak = float(values[-1]), float(values[0]), float(values.max())
@@ -122,7 +118,7 @@ class CPPI(ArrayStrategy):
         value = v_prev * (1.0 + e_prev * r[0] + (1.0 - e_prev) * r[1])
         return value, anchor, max(peak, value)
 
-    def weight_parts(self, ctx: AllocationContext) -> tuple[list[str], np.ndarray]:
+    def allocate(self, ctx: AllocationContext) -> Allocation:
         """`with_cash({risky: E, safe: 1 - E})` as labels and values, in numpy."""
         p = self.params
         value, anchor, peak = self.current_value(ctx)
@@ -136,4 +132,4 @@ class CPPI(ArrayStrategy):
         cash = 1.0 - float(risky.sum())
         if abs(cash) < 1e-12:
             cash = 0.0
-        return [*labels, ctx.cash_symbol], np.append(risky, cash)
+        return Allocation([*labels, ctx.cash_symbol], np.append(risky, cash))

@@ -1,7 +1,9 @@
 """Point-in-time model outputs for the strategies, which see only an AllocationContext.
 
-Strategies call these functions with `Settings.from_env()`. A per-process cache holds the
-lake as read at its latest curated date, the daily regime features and the factor panel;
+The engine's caller builds a `ModelProvider` for the data root and hands the strategies
+`provider.at(D)`, a view of what the models said at the close of D (the strategies do no I/O).
+A per-process cache holds the lake as read at its latest curated date, the daily regime
+features and the factor panel;
 every output for date D is computed from values known at D (features use trailing windows and
 release dates, `FactorPanel.as_of(D)` masks later values, the registry serves only models
 trained before D), so the cache's reach past D never leaks. The cache reloads when asked for
@@ -26,6 +28,7 @@ from models.regime import TrainingSpec
 from models.registry import NoModelError, Registry
 from models.walk_forward import CLASSIFIER, walk_forward
 from pipelines import lake
+from pipelines.allocation.base import ModelOutput
 from pipelines.config import Settings
 from pipelines.features.inputs import MarketInputs, load_inputs
 from pipelines.features.regime import regime_features
@@ -40,17 +43,11 @@ class ModelInputs:
     panel: FactorPanel
 
 
-def stock_symbols(settings: Settings) -> list[str]:
-    """The single stocks of the universe (style factors are built from them)."""
-    return [a.symbol for a in settings.universe.assets
-            if a.asset_class == "equity" and a.sector != "index"]
-
-
 @functools.lru_cache(maxsize=4)
 def _inputs(root: str, config: str, as_of: dt.date) -> ModelInputs:
     settings = Settings(data_root=Path(root), config_dir=Path(config))
     data = load_inputs(settings, as_of)
-    return ModelInputs(data, regime_features(data), build_panel(data, stock_symbols(settings)))
+    return ModelInputs(data, regime_features(data), build_panel(data, settings.universe.stocks))
 
 
 def model_inputs(settings: Settings, date: dt.date) -> ModelInputs:
@@ -72,7 +69,7 @@ _LATEST: dict[tuple[str, str], dt.date] = {}
 def ensure_regime_models(settings: Settings, spec: TrainingSpec | None = None) -> None:
     """Train the walk-forward refits when the registry has none (fresh data root)."""
     spec = spec or TrainingSpec()
-    registry = Registry(settings)
+    registry = Registry(settings.models_dir)
     if registry.records(CLASSIFIER):
         return
     latest = lake.curated_max_date(settings, lake.PRICES)
@@ -87,7 +84,7 @@ def risk_off_probability(settings: Settings, date: pd.Timestamp) -> tuple[float,
 
     Raises NoModelError when no model was trained before `date` or its features are in warm-up."""
     ensure_regime_models(settings)
-    registry = Registry(settings)
+    registry = Registry(settings.models_dir)
     rec = registry.latest(CLASSIFIER, before=date)
     art = registry.load(rec, date)
     feats = model_inputs(settings, date).features
@@ -110,3 +107,33 @@ def factor_fit(settings: Settings, date: pd.Timestamp, assets: Sequence[str],
 
 
 _FITS: dict[tuple, FactorFit | None] = {}
+
+
+@dataclass(frozen=True)
+class DateModels:
+    """What the models said at the close of `date` (a `ModelView` for the strategies)."""
+
+    settings: Settings
+    date: pd.Timestamp
+
+    def risk_off(self) -> ModelOutput:
+        try:
+            p, version = risk_off_probability(self.settings, self.date)
+        except NoModelError:
+            return ModelOutput(None, None)
+        return ModelOutput(p, version)
+
+    def factor_fit(self, assets: Sequence[str], factors: Sequence[str], window: int,
+                   min_months: int) -> ModelOutput:
+        fit = factor_fit(self.settings, self.date, assets, factors, window, min_months)
+        return ModelOutput(fit, None if fit is None else f"factor_model@{fit.last_month}-w{window}")
+
+
+@dataclass(frozen=True)
+class ModelProvider:
+    """Model outputs of one data root, by date."""
+
+    settings: Settings
+
+    def at(self, date: pd.Timestamp) -> DateModels:
+        return DateModels(self.settings, pd.Timestamp(date))

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from pipelines.allocation.base import AllocationContext, Strategy, StrategyParams
+from pipelines.allocation.base import Allocation, AllocationContext, Needs, Strategy, StrategyParams
 from pipelines.allocation.inputs import with_cash
 from pipelines.allocation.registry import register
 
@@ -62,20 +62,22 @@ class Momentum(Strategy):
     params: MomentumParams
 
     @classmethod
-    def check_universe(cls, params: MomentumParams, symbols: Sequence[str],
-                       universe: Universe) -> None:
+    def resolve_universe(cls, params: MomentumParams, given: Sequence[str] | None,
+                         universe: Universe) -> list[str]:
+        symbols = super().resolve_universe(params, given, universe)
         cash = universe.cash_symbol
         if params.safe_asset is not None and params.safe_asset not in symbols and params.safe_asset != cash:
             raise ValueError(f"safe_asset {params.safe_asset!r} is not in the portfolio's universe")
         ranked = [s for s in symbols if s != params.safe_asset]
         if params.top_k > len(ranked):
             raise ValueError(f"top_k ({params.top_k}) exceeds the {len(ranked)} ranked symbols")
+        return symbols
 
     @property
-    def lookback_days(self) -> int:
-        return self.params.window_days + 1
+    def needs(self) -> Needs:
+        return Needs(lookback=self.params.window_days + 1)
 
-    def weights(self, ctx: AllocationContext) -> pd.Series:
+    def allocate(self, ctx: AllocationContext) -> Allocation:
         p = self.params
         safe = p.safe_asset or ctx.cash_symbol
         ranked = [s for s in ctx.symbols if s not in (safe, ctx.cash_symbol)]

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Literal
 import pandas as pd
 from pydantic import Field, field_validator
 
-from pipelines.allocation.base import AllocationContext, AllocationError, Strategy, StrategyParams
+from pipelines.allocation.base import Allocation, AllocationContext, AllocationError, Needs, Strategy, StrategyParams
 from pipelines.allocation.registry import register
 
 if TYPE_CHECKING:
@@ -56,43 +56,32 @@ class RegimeSwitchingParams(StrategyParams):
 @register
 class RegimeSwitching(Strategy):
     name = "regime_switching"
-    uses_models = True
     Params = RegimeSwitchingParams
     params: RegimeSwitchingParams
-    model_version: str | None = None
 
     @classmethod
-    def default_universe(cls, params: RegimeSwitchingParams, universe: Universe) -> list[str]:
-        syms = dict.fromkeys([*params.risk_on, *params.risk_off])
-        return [s for s in syms if s != universe.cash_symbol]
-
-    @classmethod
-    def check_universe(cls, params: RegimeSwitchingParams, symbols: Sequence[str],
-                       universe: Universe) -> None:
+    def resolve_universe(cls, params: RegimeSwitchingParams, given: Sequence[str] | None,
+                         universe: Universe) -> list[str]:
+        if given is None:
+            syms = dict.fromkeys([*params.risk_on, *params.risk_off])
+            return [s for s in syms if s != universe.cash_symbol]
         missing = [s for s in {**params.risk_on, **params.risk_off}
-                   if s not in symbols and s != universe.cash_symbol]
+                   if s not in given and s != universe.cash_symbol]
         if missing:
             raise ValueError(f"risk_on/risk_off name symbols outside the portfolio's universe: {missing}")
+        return list(given)
 
-    def probability(self, date: pd.Timestamp) -> float | None:
-        """P(risk-off) at `date`, or None when no model was trained before it."""
-        from models.registry import NoModelError
-        from models.serving import risk_off_probability
-        from pipelines.config import Settings
+    @property
+    def needs(self) -> Needs:
+        return Needs(models=True)
 
-        try:
-            p, version = risk_off_probability(Settings.from_env(), date)
-        except NoModelError as exc:
-            if self.params.no_model == "error":
-                raise AllocationError(f"{self.name}: {exc}") from exc
-            return None
-        self.model_version = version
-        return p
-
-    def weights(self, ctx: AllocationContext) -> pd.Series:
+    def allocate(self, ctx: AllocationContext) -> Allocation:
         par = self.params
-        p = self.probability(ctx.date)
+        out = ctx.require_models(self.name).risk_off()
+        p = out.value
         if p is None:
+            if par.no_model == "error":
+                raise AllocationError(f"{self.name}: no risk-off model trained before {ctx.date.date()}")
             p = 0.0 if par.no_model == "risk_on" else 0.5
         elif par.mode == "switch":
             p = 1.0 if p >= par.threshold else 0.0
@@ -100,4 +89,4 @@ class RegimeSwitching(Strategy):
         off = pd.Series(par.risk_off, dtype=float)
         idx = on.index.union(off.index)
         w = (1 - p) * on.reindex(idx, fill_value=0.0) + p * off.reindex(idx, fill_value=0.0)
-        return w / w.sum()
+        return Allocation.of(w / w.sum(), out.version)

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
-from pipelines.allocation.base import AllocationContext, Strategy, StrategyParams
+from pipelines.allocation.base import Allocation, AllocationContext, Needs, Strategy, StrategyParams
 from pipelines.allocation.inputs import risky_symbols, with_cash
 from pipelines.allocation.registry import register
 from pipelines.allocation.solvers.qp import solve_qp
@@ -112,23 +112,21 @@ def tilt_weights(score: np.ndarray, cov: np.ndarray, bench: np.ndarray, budget_v
 @register
 class FactorTilt(Strategy):
     name = "factor_tilt"
-    uses_models = True
     Params = FactorTiltParams
     params: FactorTiltParams
-    model_version: str | None = None
 
-    def weights(self, ctx: AllocationContext) -> pd.Series:
-        from models.serving import factor_fit
-        from pipelines.config import Settings
+    @property
+    def needs(self) -> Needs:
+        return Needs(models=True)
 
+    def allocate(self, ctx: AllocationContext) -> Allocation:
         p = self.params
         symbols = risky_symbols(ctx)
         live = [s for s in symbols if np.isfinite(ctx.prices[s].iloc[-1])]
-        fit = factor_fit(Settings.from_env(), ctx.date, live, p.model_factors, p.window_months,
-                         p.min_months)
+        out = ctx.require_models(self.name).factor_fit(live, p.model_factors, p.window_months, p.min_months)
+        fit = out.value
         bench_all = pd.Series(1.0 / len(live), index=live)
         if fit is None or len(fit.assets) < 2:
-            self.model_version = None
             return with_cash(bench_all, ctx)
         assets = fit.assets
         tilt = np.array([p.tilts.get(f, 0.0) for f in fit.factors])
@@ -138,5 +136,4 @@ class FactorTilt(Strategy):
         bench = np.full(len(assets), 1.0 / len(assets))
         w = tilt_weights(score, cov, bench, p.budget_annual ** 2 / 12.0, lo, hi,
                          p.budget == "tracking_error")
-        self.model_version = f"factor_model@{fit.last_month}-w{p.window_months}"
-        return with_cash(pd.Series(w, index=assets), ctx)
+        return with_cash(pd.Series(w, index=assets), ctx, out.version)

@@ -16,8 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipelines.allocation.base import AllocationContext
-from pipelines.allocation.covariance import estimate_covariance
+from pipelines.allocation.base import Allocation, AllocationContext
 from pipelines.allocation.inputs import ReturnWindow, WindowedStrategy, WindowParams, with_cash
 from pipelines.allocation.registry import register
 
@@ -28,9 +27,7 @@ class InverseVol(WindowedStrategy):
     Params = WindowParams
     params: WindowParams
 
-    def window_weights(self, ctx: AllocationContext, win: ReturnWindow, symbols: list[str]) -> pd.Series:
-        p = self.params
-        vol = np.sqrt(np.diag(estimate_covariance(win.returns, p.covariance, p.halflife_days,
-                                                  symbols=win.symbols, date=ctx.date)))
+    def from_window(self, ctx: AllocationContext, win: ReturnWindow, symbols: list[str]) -> Allocation:
+        vol = np.sqrt(np.diag(self.covariance(ctx, win)))
         inv = 1.0 / vol
         return with_cash(pd.Series(inv / inv.sum(), index=win.symbols), ctx)
