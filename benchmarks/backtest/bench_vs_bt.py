@@ -6,7 +6,7 @@ sides use bt's conventions: rebalance on the first trading day of each month, fr
 cash does not accrue, each ticket's cash flow including commission equals the target change.
 
 Two of our paths are timed: the kernel alone (`run_batch`: NAV and costs arrays) and the
-engine's daily-run path with the four warehouse tables built (`run_portfolio`: nav, positions,
+engine's daily-run path with the four warehouse tables built (`advance`: nav, positions,
 trades and target_weights frames). Peak memory is tracemalloc's traced peak of one run.
 
 Run (after any backfill/ingest filled $DAA_HOME's curated lake):
@@ -29,10 +29,17 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from pipelines import lake  # noqa: E402
-from pipelines.allocation.equal_weight import EqualWeight  # noqa: E402
-from pipelines.allocation.static_mix import StaticMix  # noqa: E402
+from pipelines.allocation.strategies.equal_weight import EqualWeight  # noqa: E402
+from pipelines.allocation.strategies.static_mix import StaticMix  # noqa: E402
 from pipelines.config import CostModel, PortfolioConfig, RebalanceRule, Settings  # noqa: E402
-from pipelines.portfolio.engine import PortfolioState, run_batch, run_portfolio  # noqa: E402
+from pipelines.portfolio.batch import run_batch  # noqa: E402
+from pipelines.portfolio.engine import PortfolioState, advance  # noqa: E402
+
+
+def run_portfolio(cfg, universe, prices, dates, state):
+    """The engine's entry point from inception at dates[0] (warehouse tables built)."""
+    cfg = cfg.model_copy(update={"inception": dates[0].date()})
+    return advance(cfg, universe, prices, state, dates[-1])
 
 STOCKS = ["AAPL", "AMD", "BAC", "BBY", "CVX", "GE", "HD", "JNJ", "JPM", "KO", "LLY", "MRK", "MSFT",
           "PEP", "PFE", "PG", "RRC", "UNH", "WMT", "XOM"]
