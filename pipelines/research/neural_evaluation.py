@@ -137,12 +137,12 @@ def _sharpe(ex: np.ndarray) -> float:
 
 
 def evaluate_universe(name: str, setup: Setup, inputs: DailyInputs,
-                      sixty_forty: DailyInputs | None = None
+                      sixty_forty: DailyInputs | None = None, first_year: int = FIRST_YEAR
                       ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, float]:
     """Walk-forward, out-of-sample path and baselines of one universe."""
     t0 = time.perf_counter()
     windows = build_windows(inputs, setup.spec)
-    refits = walk_forward(inputs, setup.spec, setup.policy, setup.train, FIRST_YEAR,
+    refits = walk_forward(inputs, setup.spec, setup.policy, setup.train, first_year,
                           windows=windows)
     train_seconds = time.perf_counter() - t0
     path = oos_path(refits, inputs, setup.spec, windows=windows)
