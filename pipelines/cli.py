@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines import identifiers
 from pipelines.allocation import catalog
 from pipelines.config import ConfigError, Settings
 from pipelines.warehouse.sql_files import SQL_DIR
@@ -28,9 +29,24 @@ PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text[:40]!r}") from None
+    try:
+        return identifiers.check_date(day)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _identifier(check):
+    """An argparse type that applies a `pipelines.identifiers` check."""
+    def parse(text: str) -> str:
+        try:
+            return check(text)
+        except identifiers.InvalidIdentifier as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    parse.__name__ = check.__name__.removeprefix("check_")
+    return parse
 
 
 # --------------------------------------------------------------------------- progress
@@ -325,14 +341,17 @@ def build_parser() -> argparse.ArgumentParser:
             "date, factor exposures; then the model tables through the single writer: the\n"
             "model_training DAG's work, in-process.", cmd_train)
     p.add_argument("--date", type=_date, default=None, help="training date, YYYY-MM-DD")
-    p.add_argument("--run-id", default=None, help="run id recorded in the rows")
+    p.add_argument("--run-id", type=_identifier(identifiers.check_run_id), default=None,
+                   help="run id recorded in the rows")
 
     p = add("report", "write the HTML reports under $DAA_HOME/reports/",
             "Self-contained HTML (opens offline): an index with every portfolio's key figures and a\n"
             "page per portfolio with equity vs benchmark, drawdown, weights, trades, regimes,\n"
             "attribution and metrics. Prints the paths.", cmd_report)
-    p.add_argument("--portfolio", action="append", metavar="ID", help="only these portfolios (repeatable)")
-    p.add_argument("--run-id", help="also keep a copy under reports/runs/<run id>/")
+    p.add_argument("--portfolio", action="append", metavar="ID", type=_identifier(identifiers.check_portfolio_id),
+                   help="only these portfolios (repeatable)")
+    p.add_argument("--run-id", type=_identifier(identifiers.check_run_id),
+                   help="also keep a copy under reports/runs/<run id>/")
 
     p = add("summary", "print every portfolio's latest NAV and last trades",
             "A quick look at the warehouse: sql/queries/portfolio_summary.sql and last_trades.sql.",
@@ -360,7 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
     psub = p.add_subparsers(dest="action", metavar="ACTION")
     psub.add_parser("list", help="one line per portfolio")
     show = psub.add_parser("show", help="configuration, latest NAV and weights of one portfolio")
-    show.add_argument("portfolio_id")
+    show.add_argument("portfolio_id", type=_identifier(identifiers.check_portfolio_id))
     return parser
 
 

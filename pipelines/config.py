@@ -11,10 +11,12 @@ import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from pipelines import identifiers
+from pipelines.yaml_files import YamlFileError, read_yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -115,11 +117,31 @@ AssetClass = Literal["equity", "government_bonds", "cash", "commodity"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Unknown keys, and infinite or NaN numbers, are errors (a `.inf` limit is no limit)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _checked(check):
+    """`check` (from `pipelines.identifiers`) as a pydantic validator with a plain message."""
+    def run(value: str) -> str:
+        try:
+            return check(value)
+        except identifiers.InvalidIdentifier as exc:
+            raise ValueError(str(exc)) from None
+    return AfterValidator(run)
+
+
+Symbol = Annotated[str, _checked(identifiers.check_symbol)]
+SeriesId = Annotated[str, _checked(identifiers.check_series)]
+PortfolioId = Annotated[str, _checked(identifiers.check_portfolio_id)]
+ConfigDate = Annotated[dt.date, AfterValidator(lambda d: identifiers.check_date(d, "date"))]
+# Money limits: large enough for any real book, small enough that no product overflows.
+MAX_MONEY = 1e13
 
 
 class Asset(_Strict):
-    symbol: str = Field(pattern=r"^[A-Z0-9_.\-]+$")
+    symbol: Symbol
     name: str
     asset_class: AssetClass
     sector: str
@@ -129,7 +151,7 @@ ReleaseLag = Literal["same_day", "month_end", "next_month_end"] | dict[str, int]
 
 
 class MacroSeries(_Strict):
-    series: str
+    series: SeriesId
     name: str
     frequency: Literal["daily", "monthly"]
     release_lag: ReleaseLag
@@ -144,8 +166,8 @@ class MacroSeries(_Strict):
 
 
 class Universe(_Strict):
-    cash_symbol: str
-    calendar_symbol: str
+    cash_symbol: Symbol
+    calendar_symbol: Symbol
     assets: list[Asset]
     macro_series: list[MacroSeries]
 
@@ -155,6 +177,10 @@ class Universe(_Strict):
         dupes = sorted({s for s in symbols if symbols.count(s) > 1})
         if dupes:
             raise ValueError(f"duplicate symbols: {dupes}")
+        series = [m.series for m in self.macro_series]
+        dupes = sorted({s for s in series if series.count(s) > 1})
+        if dupes:
+            raise ValueError(f"duplicate macro series: {dupes}")
         for field in ("cash_symbol", "calendar_symbol"):
             if getattr(self, field) not in symbols:
                 raise ValueError(f"{field} {getattr(self, field)!r} is not an asset of the universe")
@@ -191,7 +217,7 @@ class CostModel(_Strict):
     day's volume). The bundled data has no volume, so the impact term is zero there."""
 
     commission_bps: float = Field(0.0, ge=0, le=500)
-    min_commission: float = Field(0.0, ge=0)
+    min_commission: float = Field(0.0, ge=0, le=1e6)
     half_spread_bps: dict[str, float] = Field(default_factory=dict)
     impact_bps: float = Field(0.0, ge=0, le=10_000,
                               description="cost in bps of notional per 100% participation")
@@ -229,9 +255,9 @@ class RebalanceRule(_Strict):
     weekday: int | None = Field(None, ge=0, le=4, description="0 = Monday")
     month_day: int | None = Field(None, ge=1, le=31)
     drift: DriftBand | None = None
-    drift_per_asset: dict[str, DriftBand] = Field(default_factory=dict)
+    drift_per_asset: dict[Symbol, DriftBand] = Field(default_factory=dict)
     to: Literal["target", "edge"] = "target"
-    min_trade_value: float = Field(0.0, ge=0)
+    min_trade_value: float = Field(0.0, ge=0, le=MAX_MONEY)
     min_trade_weight: float = Field(0.0, ge=0, lt=1)
     signal_threshold: float | None = Field(None, gt=0, le=1)
 
@@ -260,17 +286,17 @@ FillConvention = Literal["net", "bt"]
 class PortfolioConfig(_Strict):
     """One managed model portfolio; `params` is validated by the strategy's own model."""
 
-    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    id: PortfolioId
     name: str
     risk_profile: RiskProfile
     strategy: str
     params: Any = None
-    universe: list[str] | None = None
+    universe: list[Symbol] | None = None
     rebalance: RebalanceRule = RebalanceRule()
     benchmark: str | None = None
     base_currency: Literal["USD"] = "USD"
-    initial_capital: float = Field(1_000_000.0, gt=0)
-    inception: dt.date = dt.date(1990, 1, 2)
+    initial_capital: float = Field(1_000_000.0, gt=0, le=MAX_MONEY)
+    inception: ConfigDate = dt.date(1990, 1, 2)
     fractional_units: bool = True
     allow_leverage: bool = False
     cash_buffer: float = Field(0.0, ge=0, lt=1)
@@ -302,19 +328,16 @@ class PortfolioConfig(_Strict):
 
 def _read_yaml(path: Path) -> Any:
     try:
-        with path.open() as fh:
-            return yaml.safe_load(fh)
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: file not found") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        return read_yaml(path)
+    except YamlFileError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def format_errors(exc: ValidationError, prefix: str = "") -> str:
     parts = []
     for err in exc.errors():
         loc = ".".join(str(x) for x in (prefix, *err["loc"]) if x != "")
-        parts.append(f"field '{loc}': {err['msg']}")
+        parts.append(f"field '{loc}': {err['msg'].removeprefix('Value error, ')}")
     return "; ".join(parts)
 
 

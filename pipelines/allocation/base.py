@@ -29,9 +29,10 @@ if TYPE_CHECKING:
 
 
 class StrategyParams(BaseModel):
-    """Base for every strategy's parameters: unknown keys are errors, values are frozen."""
+    """Base for every strategy's parameters: unknown keys and non-finite numbers are errors,
+    values are frozen."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class AllocationError(ValueError):

@@ -10,21 +10,23 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from pipelines.config import REPO_ROOT, ConfigError, Settings, Universe, _read_yaml, format_errors
+from pipelines.config import REPO_ROOT, ConfigError, SeriesId, Settings, Symbol, Universe, _read_yaml, format_errors
 
 Check = Literal["stale", "return", "gap", "completeness"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Unknown keys, and infinite or NaN thresholds (which would disable a check), are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class ClassThresholds(_Strict):
     """Per asset class: return bounds (|log return|) and the stale-run length."""
 
-    warn_abs_log_return: float = Field(gt=0)
-    error_abs_log_return: float = Field(gt=0)
-    stale_after: int = Field(ge=2)
+    warn_abs_log_return: float = Field(gt=0, le=10)
+    error_abs_log_return: float = Field(gt=0, le=10)
+    stale_after: int = Field(ge=2, le=1000)
 
     @model_validator(mode="after")
     def _ordered(self) -> ClassThresholds:
@@ -36,7 +38,7 @@ class ClassThresholds(_Strict):
 class Waiver(_Strict):
     """A reviewed, accepted exception for one symbol over a date range."""
 
-    symbol: str
+    symbol: Symbol
     start: dt.date
     end: dt.date
     checks: list[Check] = Field(min_length=1)
@@ -45,15 +47,15 @@ class Waiver(_Strict):
 
 class PriceRules(_Strict):
     history_days: int = Field(40, ge=5, le=400)
-    max_business_day_gap: int = Field(5, ge=1)
-    min_rows: int = Field(1, ge=0)
+    max_business_day_gap: int = Field(5, ge=1, le=60)
+    min_rows: int = Field(1, ge=0, le=10_000_000)
     asset_classes: dict[str, ClassThresholds]
     waivers: list[Waiver] = Field(default_factory=list)
 
 
 class MacroRules(_Strict):
-    min_rows: int = Field(0, ge=0)
-    ranges: dict[str, tuple[float, float]]
+    min_rows: int = Field(0, ge=0, le=10_000_000)
+    ranges: dict[SeriesId, tuple[float, float]]
 
     @model_validator(mode="after")
     def _ranges(self) -> MacroRules:

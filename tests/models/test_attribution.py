@@ -89,8 +89,11 @@ def test_analytics_factor_rows_are_idempotent(home):
 
 
 def test_models_cli_trains_and_loads(home, capsys):
-    assert cli_main(["train", "--date", "2030-01-02"]) == 2
+    assert cli_main(["train", "--date", "2020-01-02"]) == 2
     assert "after the lake's latest price date" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as refused:  # argparse: a date no close can have yet
+        cli_main(["train", "--date", "2999-01-02"])
+    assert refused.value.code == 2 and "in the future" in capsys.readouterr().err
     assert cli_main(["train", "--date", BASE_END.isoformat()]) == 0
     versions = _query(home, "SELECT model_name, max(trained_through) AS t FROM model_versions GROUP BY 1")
     assert set(versions["model_name"]) == {"risk_off_classifier", "regime_mixture"}
