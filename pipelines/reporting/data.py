@@ -1,113 +1,207 @@
-"""What a report shows, read from the warehouse through one read-only connection.
+"""What the reports show, read from the warehouse in one read-only connection: one query per
+table for all reported portfolios (sql/reporting/*.sql), split by portfolio in memory.
 
-Tables written by later steps (`performance`, `attribution`, `regimes`) may not exist yet in a
-given warehouse; their absence yields empty frames, and the report says so instead of failing.
+Tables written by later steps (`performance`, `attribution`, `regimes`, the factor tables)
+and the lake's `prices` view may be missing from a given warehouse; their absence yields empty
+frames, and the page says so instead of failing.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from pipelines.warehouse.sql_files import load_sql
 
+EMPTY = pd.DataFrame()
+
+
+@dataclass(frozen=True)
+class Caveats:
+    """What a quant would distrust in a portfolio's figures, flagged on its page."""
+
+    survivor_stocks: tuple[str, ...] = ()   # single stocks from the bundled survivor set
+    price_index: tuple[str, ...] = ()       # price indices (no dividends) held or compared
+
 
 @dataclass(frozen=True)
 class PortfolioData:
-    """Everything one portfolio's report plots, as new frames (date-indexed where dated)."""
+    """Everything one portfolio's page shows, as new frames (date-indexed where dated)."""
 
     info: dict
-    nav: pd.DataFrame            # date -> nav, cash, costs, turnover, daily_return, rebalanced
-    benchmark: pd.Series         # date -> benchmark value rebased to the first NAV (may be empty)
-    weights: pd.DataFrame        # date x asset_class end-of-day weights
-    latest_weights: pd.DataFrame
-    trades: pd.DataFrame
+    nav: pd.DataFrame                 # date -> nav, cash, costs, turnover, daily_return
+    benchmark: pd.Series              # date -> benchmark value rebased to the first NAV (may be empty)
+    risk_free: pd.Series              # date -> daily return of the cash index (may be empty)
+    weights: pd.DataFrame             # weekly date x label (asset class, or symbol), cash included
+    weights_by_symbol: bool
+    current_holdings: pd.DataFrame
+    latest_targets: pd.DataFrame
+    trades_daily: pd.DataFrame        # trade_date, bought, sold, tickets
+    trades_last: pd.DataFrame
+    trades_summary: dict
     performance: pd.DataFrame
     attribution: pd.DataFrame
-    regimes: pd.DataFrame        # date x regime probabilities (may be empty)
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return not con.execute(load_sql("reporting/table_columns.sql"), {"table": table}).df().empty
+    factor_exposures: pd.DataFrame    # date, factor, exposure, risk_contribution, r_squared, coverage
+    factor_attribution: pd.DataFrame  # factor, since_start, last_12m, ytd, last_exposure, months
+    regimes: pd.DataFrame             # date x regime probabilities, plus p_risk_off (may be empty)
+    caveats: Caveats = field(default_factory=Caveats)
 
 
 def _query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
     return con.execute(load_sql(f"reporting/{name}.sql"), params).df()
 
 
-def _optional(con: duckdb.DuckDBPyConnection, table: str, pid: str) -> pd.DataFrame:
-    """The portfolio's rows of an analytics table, empty when the table does not exist yet."""
-    return _query(con, table, portfolio_id=pid) if table_exists(con, table) else pd.DataFrame()
+def regime_probabilities(rows: pd.DataFrame) -> pd.DataFrame:
+    """date x regime probabilities from the `regimes` rows (JSON `probabilities` by name), with
+    `p_risk_off`. A refit whose mixture has fewer components writes no key for the regime it
+    lacks: that regime's probability is 0 on those dates, not unknown, so the chart has no holes.
+    """
+    rows = rows[rows["probabilities"].notna()] if len(rows) else rows
+    if rows.empty:
+        return EMPTY
+    parsed = [json.loads(v) if isinstance(v, str) else dict(v) for v in rows["probabilities"]]
+    wide = pd.DataFrame.from_records(parsed, index=pd.to_datetime(rows["date"]).to_numpy()).astype(float)
+    known = wide.notna().any(axis=1) & np.isclose(wide.sum(axis=1), 1.0, atol=1e-6)
+    wide = wide.where(~known.to_numpy()[:, None] | wide.notna(), 0.0)
+    wide = wide[sorted(wide.columns, key=_regime_order)]
+    wide["p_risk_off"] = rows["p_risk_off"].to_numpy(dtype=float)
+    return wide.groupby(level=0).last().sort_index()
 
 
-def list_portfolios(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return _query(con, "portfolios")
+def _regime_order(name: str) -> tuple[int, str]:
+    return ({"calm": 0, "normal": 1, "stress": 2}.get(name, 3), name)
 
 
-def _benchmark(con: duckdb.DuckDBPyConnection, info: dict, nav: pd.DataFrame, portfolio_ids: set[str]) -> pd.Series:
-    """The benchmark (a symbol's price or another portfolio's NAV) rebased to the first NAV."""
-    bench = info.get("benchmark")
-    if not bench or nav.empty:
-        return pd.Series(dtype=float, name="benchmark")
-    if bench in portfolio_ids:
-        series = _query(con, "nav", portfolio_id=bench).set_index("date")["nav"]
-    elif table_exists(con, "prices"):
-        series = _query(con, "benchmark_prices", symbol=bench, start=nav.index[0].date(),
-                        end=nav.index[-1].date()).set_index("date")["close"]
-    else:
-        return pd.Series(dtype=float, name="benchmark")
-    series.index = pd.to_datetime(series.index)
-    series = series.reindex(nav.index).ffill().dropna()
-    if series.empty:
-        return pd.Series(dtype=float, name="benchmark")
-    return (series / series.iloc[0] * nav["nav"].loc[series.index[0]]).rename(bench)
+def _by_portfolio(df: pd.DataFrame, key: str = "portfolio_id") -> dict[str, pd.DataFrame]:
+    if df.empty:
+        return {}
+    return {k: g.drop(columns=key).reset_index(drop=True) for k, g in df.groupby(key, sort=False)}
 
 
-def regime_probabilities(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """date x regime probabilities from a `regimes` table: a JSON `probabilities` column
-    (name -> probability, as migration 004 writes), long (date, regime, probability) or wide
-    (date, one numeric `p_*` column per regime) form; empty when there is none."""
-    if not table_exists(con, "regimes"):
-        return pd.DataFrame()
-    df = _query(con, "regimes")
-    if df.empty or "date" not in df.columns:
-        return pd.DataFrame()
-    if "probabilities" in df.columns and df["probabilities"].notna().any():
-        rows = df[df["probabilities"].notna()]
-        parsed = [json.loads(v) if isinstance(v, str) else dict(v) for v in rows["probabilities"]]
-        wide = pd.DataFrame(parsed, index=pd.to_datetime(rows["date"]).to_numpy()).astype(float)
-        wide = wide.groupby(level=0).last()
-        return wide.sort_index()
-    label = next((c for c in ("regime", "state", "regime_name", "name", "label") if c in df.columns), None)
-    prob = next((c for c in ("probability", "prob", "p") if c in df.columns), None)
-    if label and prob:
-        wide = df.pivot_table(index="date", columns=label, values=prob, aggfunc="last")
-    else:
-        cols = [c for c in df.columns if c.startswith(("p_", "prob")) and pd.api.types.is_numeric_dtype(df[c])]
-        if not cols:
-            return pd.DataFrame()
-        wide = df.groupby("date")[cols].last()
-        wide.columns = [c.removeprefix("prob_").removeprefix("p_") for c in cols]
-    wide.index = pd.to_datetime(wide.index)
-    return wide.sort_index()
+@dataclass(frozen=True)
+class ReportData:
+    """The warehouse's reported portfolios, each table read once, split by portfolio."""
+
+    infos: list[dict]              # every portfolio with NAV rows (benchmark lookups)
+    reported: tuple[str, ...]      # the portfolios that get a page
+    assets: pd.DataFrame
+    tables: dict[str, dict[str, pd.DataFrame]]
+    prices: pd.DataFrame       # date x symbol closes of the benchmarks and the cash index
+    regimes: pd.DataFrame
+    cash_symbol: str | None
+
+    @property
+    def ids(self) -> list[str]:
+        return [i["portfolio_id"] for i in self.infos]
+
+    def info(self, pid: str) -> dict:
+        return next(i for i in self.infos if i["portfolio_id"] == pid)
+
+    def _get(self, table: str, pid: str) -> pd.DataFrame:
+        return self.tables.get(table, {}).get(pid, EMPTY)
+
+    def nav(self, pid: str) -> pd.DataFrame:
+        nav = self._get("nav", pid)
+        return nav.assign(date=pd.to_datetime(nav["date"])).set_index("date") if len(nav) else nav
+
+    def benchmark(self, info: dict, nav: pd.DataFrame) -> pd.Series:
+        """The benchmark (a symbol's close or another portfolio's NAV) rebased to the first NAV."""
+        bench = info.get("benchmark")
+        if not bench or nav.empty:
+            return pd.Series(dtype=float, name="benchmark")
+        if bench in self.tables.get("nav", {}):
+            series = self.nav(bench)["nav"]
+        elif bench in self.prices.columns:
+            series = self.prices[bench].dropna()
+        else:
+            return pd.Series(dtype=float, name="benchmark")
+        series = series.reindex(nav.index).ffill().dropna()
+        if series.empty:
+            return pd.Series(dtype=float, name="benchmark")
+        return (series / series.iloc[0] * nav["nav"].loc[series.index[0]]).rename(bench)
+
+    def caveats(self, info: dict) -> Caveats:
+        stocks = set(self.assets.loc[(self.assets["asset_class"] == "equity")
+                                     & (self.assets["sector"] != "index"), "symbol"])
+        indices = set(self.assets.loc[self.assets["sector"] == "index", "symbol"])
+        universe = set(info.get("universe") or ())
+        bundled = str(info.get("data_snapshot") or "").startswith("bundled")
+        compared = {info.get("benchmark")} | universe
+        if info.get("benchmark") in self.ids:
+            compared |= set(self.info(info["benchmark"]).get("universe") or ())
+        return Caveats(survivor_stocks=tuple(sorted(universe & stocks)) if bundled else (),
+                       price_index=tuple(sorted(compared & indices)))
+
+    def portfolio(self, pid: str) -> PortfolioData:
+        info = self.info(pid)
+        nav = self.nav(pid)
+        rf = pd.Series(dtype=float)
+        if self.cash_symbol in self.prices.columns and len(nav):
+            rf = self.prices[self.cash_symbol].reindex(nav.index).ffill().pct_change()
+        w = self._get("weights", pid)
+        weights = EMPTY
+        if len(w):
+            weights = w.pivot_table(index=pd.to_datetime(w["date"]), columns="label", values="weight",
+                                    aggfunc="sum").fillna(0.0)
+        summary = self._get("trades_summary", pid)
+        return PortfolioData(
+            info=info, nav=nav, benchmark=self.benchmark(info, nav), risk_free=rf,
+            weights=weights, weights_by_symbol=bool(len(w) and w["by_symbol"].iloc[0]),
+            current_holdings=self._get("current_holdings", pid),
+            latest_targets=self._get("latest_targets", pid),
+            trades_daily=self._get("trades_daily", pid), trades_last=self._get("trades_last", pid),
+            trades_summary=summary.iloc[0].to_dict() if len(summary) else {},
+            performance=self._get("performance", pid), attribution=self._get("attribution", pid),
+            factor_exposures=self._get("factor_exposures", pid),
+            factor_attribution=self._get("factor_attribution", pid),
+            regimes=self.regimes, caveats=self.caveats(info))
 
 
-def load_portfolio(con: duckdb.DuckDBPyConnection, info: dict, portfolio_ids: set[str],
-                   regimes: pd.DataFrame | None = None) -> PortfolioData:
-    pid = info["portfolio_id"]
-    nav = _query(con, "nav", portfolio_id=pid)
-    nav["date"] = pd.to_datetime(nav["date"])
-    nav = nav.set_index("date")
-    weights = _query(con, "weights", portfolio_id=pid)
-    weights["date"] = pd.to_datetime(weights["date"])
-    weights = weights.pivot_table(index="date", columns="asset_class", values="weight", aggfunc="sum").fillna(0.0)
-    return PortfolioData(
-        info=info, nav=nav, benchmark=_benchmark(con, info, nav, portfolio_ids), weights=weights,
-        latest_weights=_query(con, "latest_weights", portfolio_id=pid),
-        trades=_query(con, "trades", portfolio_id=pid),
-        performance=_optional(con, "performance", pid),
-        attribution=_optional(con, "attribution", pid),
-        regimes=regimes if regimes is not None else regime_probabilities(con))
+# table -> the relations its query needs; each query reads every reported portfolio at once
+PER_PORTFOLIO = {
+    "nav": ("nav",), "weights": ("positions", "nav", "assets"),
+    "current_holdings": ("v_current_holdings",), "latest_targets": ("v_latest_allocations",),
+    "trades_daily": ("trades",), "trades_summary": ("trades",), "trades_last": ("trades",),
+    "performance": ("performance",), "attribution": ("attribution",),
+    "factor_exposures": ("factor_exposures",), "factor_attribution": ("factor_attribution",),
+}
+
+
+def load(con: duckdb.DuckDBPyConnection, portfolio_ids: list[str] | None = None) -> ReportData:
+    """Read what the pages need for the given portfolios (default: all with NAV rows)."""
+    present = set(_query(con, "relations")["name"])
+    infos = _query(con, "portfolios").to_dict("records")
+    for info in infos:
+        info["universe"] = list(info["universe"]) if info.get("universe") is not None else []
+    known = {i["portfolio_id"] for i in infos}
+    if portfolio_ids:
+        missing = sorted(set(portfolio_ids) - known)
+        if missing:
+            raise KeyError(f"no NAV rows for portfolio(s) {', '.join(missing)}; known: {', '.join(sorted(known))}")
+    # benchmark portfolios are read too (their NAV is the benchmark line), but get no page
+    wanted = set(portfolio_ids or known)
+    wanted |= {i["benchmark"] for i in infos if i["portfolio_id"] in wanted and i["benchmark"] in known}
+    ids = sorted(wanted)
+    tables = {name: _by_portfolio(_query(con, name, ids=ids)) if set(needs) <= present else {}
+              for name, needs in PER_PORTFOLIO.items()}
+    assets = _query(con, "assets")
+    cash = assets.loc[assets["asset_class"] == "cash", "symbol"]
+    cash_symbol = str(cash.iloc[0]) if len(cash) else None
+    prices = EMPTY
+    navs = tables["nav"]
+    if "prices" in present and navs:
+        symbols = sorted({i["benchmark"] for i in infos if i["portfolio_id"] in wanted and i["benchmark"]}
+                         - known | ({cash_symbol} if cash_symbol else set()))
+        start = min(n["date"].min() for n in navs.values())
+        end = max(n["date"].max() for n in navs.values())
+        p = _query(con, "prices", symbols=symbols, start=start, end=end)
+        prices = p.pivot(index="date", columns="symbol", values="close")
+        prices.index = pd.to_datetime(prices.index)
+    regimes = regime_probabilities(_query(con, "regimes")) if "regimes" in present else EMPTY
+    reported = tuple(sorted(set(portfolio_ids))) if portfolio_ids else tuple(sorted(known))
+    return ReportData(infos=infos, reported=reported, assets=assets, tables=tables, prices=prices,
+                      regimes=regimes, cash_symbol=cash_symbol)

@@ -1,5 +1,5 @@
--- Daily NAV, cash, costs and turnover of one portfolio.
-SELECT date, nav, cash, costs, turnover, daily_return, rebalanced, run_id
+-- Daily NAV, cash, costs and turnover of the reported portfolios.
+SELECT portfolio_id, date, nav, cash, costs, turnover, daily_return
 FROM nav
-WHERE portfolio_id = $portfolio_id
-ORDER BY date;
+WHERE portfolio_id IN (SELECT unnest($ids))
+ORDER BY portfolio_id, date;

@@ -20,8 +20,8 @@ COMMENT ON COLUMN v_latest_allocations.symbol IS 'Symbol (CASH for the cash weig
 COMMENT ON COLUMN v_latest_allocations.asset_class IS 'Asset class of the symbol.';
 COMMENT ON COLUMN v_latest_allocations.weight IS 'Target weight (fraction of NAV); a portfolio''s rows sum to 1.';
 
--- What every portfolio holds at its latest close: the positions of its last NAV date plus one
--- cash row from nav.cash (positions leave cash out), weights of NAV summing to 1.
+-- What every portfolio holds at its latest close: the non-zero positions of its last NAV date
+-- plus one cash row from nav.cash (positions leave cash out), weights of NAV summing to 1.
 CREATE OR REPLACE VIEW v_current_holdings AS
 WITH last AS (
     SELECT portfolio_id, max(date) AS date FROM nav GROUP BY portfolio_id
@@ -30,6 +30,7 @@ WITH last AS (
 ), held AS (
     SELECT ps.portfolio_id, ps.date, ps.symbol, ps.quantity, ps.price, ps.market_value
     FROM positions ps JOIN last USING (portfolio_id, date)
+    WHERE ps.quantity <> 0
     UNION ALL
     SELECT n.portfolio_id, n.date, c.symbol, NULL, NULL, n.cash
     FROM nav n JOIN last USING (portfolio_id, date) CROSS JOIN cash_symbol c
@@ -42,7 +43,7 @@ JOIN nav n USING (portfolio_id, date)
 LEFT JOIN portfolios p USING (portfolio_id)
 LEFT JOIN assets a ON a.symbol = r.symbol
 ORDER BY r.portfolio_id, weight DESC, r.symbol;
-COMMENT ON VIEW v_current_holdings IS 'Current holdings of every portfolio: positions at its latest NAV date plus a cash row from nav.cash; weights of NAV sum to 1.';
+COMMENT ON VIEW v_current_holdings IS 'Current holdings of every portfolio: its non-zero positions at its latest NAV date plus a cash row from nav.cash; weights of NAV sum to 1.';
 COMMENT ON COLUMN v_current_holdings.portfolio_id IS 'Portfolio id.';
 COMMENT ON COLUMN v_current_holdings.portfolio IS 'Portfolio name.';
 COMMENT ON COLUMN v_current_holdings.date IS 'The portfolio''s latest NAV date.';

@@ -118,11 +118,11 @@ def test_current_holdings_are_positions_plus_cash_and_sum_to_one(warehouse):
             FROM v_current_holdings h JOIN nav n USING (portfolio_id, date)
             WHERE h.quantity IS NULL""").fetchall()
         assert len(cash) == 2 and all(mv == c and latest for _, mv, c, latest in cash)
-        # the other rows are exactly the positions of the latest date
+        # the other rows are exactly the non-zero positions of the latest date
         held, positions = con.execute("""
             SELECT (SELECT count(*) FROM v_current_holdings WHERE quantity IS NOT NULL),
-                   (SELECT count(*) FROM positions p WHERE date = (SELECT max(date) FROM nav n
-                    WHERE n.portfolio_id = p.portfolio_id))""").fetchone()
+                   (SELECT count(*) FROM positions p WHERE quantity <> 0 AND date = (SELECT max(date)
+                    FROM nav n WHERE n.portfolio_id = p.portfolio_id))""").fetchone()
         assert held == positions > 0
         # while the target weights are those of the last rebalance, dated before the last close
         last_target, last_nav = con.execute(
