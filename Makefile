@@ -8,7 +8,7 @@ export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
 
 .PHONY: setup run test airflow bench clean stack-test report compose-config schema-docs
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt pyproject.toml
 	@./scripts/setup_venv.sh "$(PYTHON)" "$(VENV)"
 	@touch $@
 

@@ -1,31 +1,35 @@
 """
 ### model_training
 
-Weekly (Saturday morning, after Friday's close is ingested): brings the regime models up to
-the last trading day. Walk-forward refits already in the registry are reused; a new refit is
-trained on the data known at that date (purged CV, TPE tuning with a fixed seed and budget),
-stored as a versioned artifact with its metadata, and its regime predictions and the factor
-exposures are staged. One writer task loads `model_versions`, `regimes` and
-`factor_exposures` and publishes the `published_models` asset. Rebalances for dates after the
-training date use the new version (the registry serves only models trained before a date).
+Weekly (Saturday morning, after Friday's close is ingested): the training pipeline of
+`pipelines/steps.py`. Refits follow one walk-forward schedule (the first trading day of each
+year) whichever runner trains them, so the model serving a date is a function of the date
+alone; refits already in the registry are reused, so most weeks this only confirms the
+registry is complete. A new refit is trained on the data known at its date (purged CV, TPE
+tuning with a fixed seed and budget) and versioned with its metadata.
+
+- **resolve_date**: the `as_of` parameter, else the latest curated trading day
+- **train**: the refits due by the date; stage `model_versions`, `regimes`, `factor_exposures`
+- **load**: the single DuckDB writer; publishes the `published_models` asset
 """
 
 from __future__ import annotations
 
-from airflow.sdk import Asset, Param, dag, task
+from airflow.sdk import Param, dag
 
+from dags._wiring import build, record_failure
 from pipelines import orchestration as orch
 
-PUBLISHED_MODELS = Asset("published_models", uri="daa://models/published")
+DAG_ID = "model_training"
 
 
 @dag(
-    dag_id="model_training",
+    dag_id=DAG_ID,
     schedule="0 6 * * 6",
     start_date=orch.START_DATE,
     catchup=False,
     max_active_runs=1,
-    default_args=orch.task_defaults(),
+    default_args={**orch.task_defaults(), "on_failure_callback": record_failure},
     tags=["daa", "models"],
     doc_md=__doc__,
     params={"as_of": Param(None, type=["null", "string"], format="date",
@@ -33,32 +37,7 @@ PUBLISHED_MODELS = Asset("published_models", uri="daa://models/published")
                                        "the latest curated trading day")},
 )
 def model_training():
-    @task(doc_md="Train what is missing up to the date and stage the rows.")
-    def train(**context) -> dict:
-        import datetime as dt
-
-        from pipelines import lake
-        from pipelines.config import Settings
-        from pipelines.modeling.training import train_and_publish
-
-        settings = Settings.from_env()
-        raw = (context.get("params") or {}).get("as_of")
-        as_of = dt.date.fromisoformat(raw) if raw else lake.curated_max_date(settings, lake.PRICES)
-        return train_and_publish(settings, as_of, context["run_id"], lake.snapshot_id(settings, as_of)
-                                 if (settings.raw_dir).exists() else f"lake@{as_of}")
-
-    @task(pool=orch.WRITER_POOL, outlets=[PUBLISHED_MODELS],
-          doc_md="The single DuckDB writer: model versions, regimes and factor exposures.")
-    def load(staged: dict, **context) -> dict:
-        from pipelines.config import Settings
-        from pipelines.modeling.loading import load_models
-
-        rows = load_models(Settings.from_env(), staged)
-        context["outlet_events"][PUBLISHED_MODELS].extra = {
-            "as_of": staged["as_of"], "published": staged["published"]}
-        return rows
-
-    load(train())
+    build(DAG_ID)
 
 
 model_training()

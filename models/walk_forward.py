@@ -1,7 +1,7 @@
 """Walk-forward training of the regime models and their point-in-time predictions.
 
-Refits happen on a schedule (the first trading day of every year, or quarter, during a
-backfill; the training DAG adds a refit at its own date every week). A refit at R trains on
+Refits happen on one schedule (the first trading day of every year, or quarter), whichever
+runner trains them, so the refit serving a date is a function of the date alone. A refit at R trains on
 the samples known at R's close (models.regime); its version is a hash of what it was trained
 on, so a refit already in the registry is loaded instead of re-trained (the per-refit cache).
 
@@ -162,10 +162,10 @@ def _predict_months(art: ClassifierArtifact, samples_all: Samples, start: pd.Tim
 
 def walk_forward(registry: Registry, features: pd.DataFrame, prices: pd.DataFrame,
                  as_of: pd.Timestamp, spec: TrainingSpec, snapshot: str,
-                 schedule: Schedule = "annual", extra_refits: tuple[pd.Timestamp, ...] = ()
+                 schedule: Schedule = "annual"
                  ) -> tuple[list[Refit], pd.DataFrame]:
     """Train every refit up to `as_of` in order; return them and the walk-forward history."""
-    dates = sorted(set(refit_dates(prices.index, as_of, schedule)) | set(extra_refits))
+    dates = refit_dates(prices.index, as_of, schedule)
     all_samples = monthly_samples(features, prices, as_of, spec)
     refits: list[Refit] = []
     history = pd.DataFrame(columns=["y", "t1", "p", "p_always_on", "p_previous"])

@@ -49,50 +49,36 @@ def _identifier(check):
     return parse
 
 
-# --------------------------------------------------------------------------- progress
+# --------------------------------------------------------------------------- runs
 
 
-class _RunnerProgress(logging.Handler):
-    """A progress bar driven by the runner's per-portfolio records ("[i/n] id computed"), so
-    long backfills show progress without the runner knowing about terminals."""
+def _run_with_progress(label: str, func, *args, **kwargs):
+    from pipelines.progress import ConsoleProgress
 
-    def __init__(self, desc: str):
-        super().__init__(logging.INFO)
-        self.desc = desc
-        self.bar = None
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.name != "pipelines.runner" or not record.msg.startswith("[%d/%d]"):
-            return
-        i, n = record.args[0], record.args[1]
-        if self.bar is None:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=n, desc=self.desc, unit="portfolio", file=sys.stderr, disable=None)
-        self.bar.set_postfix_str(str(record.args[2]))
-        self.bar.update(i - self.bar.n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-        super().close()
-
-
-def _with_progress(desc: str, func, *args):
-    handler = _RunnerProgress(desc)
-    logger = logging.getLogger("pipelines.runner")
-    old_level = logger.level
-    logger.addHandler(handler)
-    if logger.getEffectiveLevel() > logging.INFO:
-        logger.setLevel(logging.INFO)
-        logger.propagate = False  # the bar, not INFO lines, unless -v asked for them
+    progress = ConsoleProgress(label)
     try:
-        return func(*args)
+        return func(*args, progress=progress, **kwargs)
     finally:
-        logger.removeHandler(handler)
-        logger.setLevel(old_level)
-        logger.propagate = True
-        handler.close()
+        progress.close()
+
+
+def _print_run(summary, as_json: bool) -> None:
+    """What a run did: its steps with their times, the rows written, the ingest's note."""
+    if as_json:
+        print(json.dumps({"run_id": summary.run_id, "as_of": summary.as_of, "outputs": summary.outputs,
+                          "seconds": summary.seconds}, indent=2, default=str))
+        return
+    print(f"run {summary.run_id} for {summary.as_of}")
+    for name, secs in summary.seconds.items():
+        print(f"  {name:20s} {secs:8.1f} s")
+    ingest = summary.ingest
+    if ingest.get("note"):
+        print(f"  note: {ingest['note']}")
+    rows = {k: v for k, v in summary.rows.items() if v}
+    if rows:
+        print("  rows written: " + ", ".join(f"{k} {v:,}" for k, v in rows.items()))
+    if "report" in summary.outputs:
+        print(f"  report: {summary.outputs['report']}")
 
 
 # --------------------------------------------------------------------------- queries
@@ -196,28 +182,31 @@ def cmd_validate(args, settings: Settings) -> int:
 def cmd_run(args, settings: Settings) -> int:
     from pipelines.runner import run_daily
 
-    ingest_summary, step = _with_progress(f"run {args.date}", run_daily, settings, args.date)
-    print(json.dumps({"ingest": ingest_summary.to_dict(), "run": step.__dict__}, indent=2, default=str))
-    if args.report:
-        _report(settings, None)
+    summary = _run_with_progress(f"run {args.date}", run_daily, settings, args.date, report=args.report)
+    _print_run(summary, args.json)
     return EXIT_OK
 
 
 def cmd_train(args, settings: Settings) -> int:
-    from pipelines.modeling.training import train_now
+    from pipelines import lake
+    from pipelines.runner import train
 
-    print(json.dumps(train_now(settings, args.date, args.run_id), indent=2, default=str))
+    latest = lake.curated_max_date(settings, lake.PRICES)
+    if latest is None:
+        raise FileNotFoundError(f"the lake under {settings.curated_dir} holds no prices; ingest first")
+    as_of = args.date or latest
+    if as_of > latest:
+        raise ValueError(f"--date {as_of} is after the lake's latest price date {latest}")
+    _print_run(train(settings, as_of, args.run_id), args.json)
     return EXIT_OK
 
 
 def cmd_backfill(args, settings: Settings) -> int:
     from pipelines.runner import backfill
 
-    ingest_summary, step = _with_progress(f"backfill {args.start}..{args.end}", backfill, settings,
-                                          args.start, args.end)
-    print(json.dumps({"ingest": ingest_summary.to_dict(), "backfill": step.__dict__}, indent=2, default=str))
-    if args.report:
-        _report(settings, None)
+    summary = _run_with_progress(f"backfill {args.start}..{args.end}", backfill, settings, args.start,
+                                 args.end, report=args.report)
+    _print_run(summary, args.json)
     return EXIT_OK
 
 
@@ -328,6 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
             "load the warehouse in one transaction.", cmd_run)
     p.add_argument("--date", type=_date, required=True, help="the trading date, YYYY-MM-DD")
     p.add_argument("--report", action="store_true", help="write the HTML reports afterwards")
+    p.add_argument("--json", action="store_true", help="print the run's outputs as JSON")
 
     p = add("backfill", "recompute every portfolio over a date range",
             "Ingest everything known by END, then recompute every portfolio from START to END (each\n"
@@ -335,6 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", type=_date, required=True, help="first date, YYYY-MM-DD")
     p.add_argument("--end", type=_date, required=True, help="last date, YYYY-MM-DD")
     p.add_argument("--report", action="store_true", help="write the HTML reports afterwards")
+    p.add_argument("--json", action="store_true", help="print the run's outputs as JSON")
 
     p = add("train", "train the regime and factor models up to a date and load their tables",
             "Walk-forward refits up to DATE (default: the lake's latest price date), a refit at the\n"
@@ -343,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", type=_date, default=None, help="training date, YYYY-MM-DD")
     p.add_argument("--run-id", type=_identifier(identifiers.check_run_id), default=None,
                    help="run id recorded in the rows")
+    p.add_argument("--json", action="store_true", help="print the run's outputs as JSON")
 
     p = add("report", "write the HTML reports under $DAA_HOME/reports/",
             "Self-contained HTML (opens offline): an index with every portfolio's key figures and a\n"

@@ -39,6 +39,14 @@ def task_defaults() -> dict[str, Any]:
     }
 
 
+def market_data_schedule() -> str:
+    """The market_data cron: weekdays after the close, or the replay cadence in replay mode
+    (`DAA_REPLAY_START` set; `DAA_REPLAY_SCHEDULE`, default every two minutes)."""
+    if os.environ.get("DAA_REPLAY_START", "").strip():
+        return os.environ.get("DAA_REPLAY_SCHEDULE", "*/2 * * * *")
+    return MARKET_DATA_CRON
+
+
 def resolve_as_of(params: Mapping[str, Any] | None, event_extras: Iterable[Mapping[str, Any]],
                   logical_date: dt.datetime | None) -> dt.date:
     """The trading date a run processes.

@@ -1,149 +1,118 @@
-"""The pipeline's steps as plain functions: what the DAG tasks and the CLI both call.
+"""The pipeline without a scheduler: the steps of `pipelines.steps`, in order, in one process.
 
-- `compute_portfolio`: one portfolio, from its stored state to `as_of`, staged as Parquet.
-- `load`: the single writer, all staged portfolios in one DuckDB transaction.
-- `run_daily` and `backfill`: the same steps chained, without a scheduler.
+`run_daily` is what a scheduled market_data + portfolio_rebalance run does for one date;
+`backfill` the same steps over a date range (everything ingested by the end date, every
+portfolio recomputed from the start date). Both are built from the one step list, so the CLI
+and the DAGs cannot drift apart. Progress: one log record per step and per portfolio.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
-import pandas as pd
-
-from pipelines import lake
+from pipelines import steps
 from pipelines.allocation import catalog
-from pipelines.allocation.catalog import build_strategy
-from pipelines.analytics.run import compute_and_store
 from pipelines.config import Settings
-from pipelines.ingest.run import IngestSummary, ingest
-from pipelines.modeling.serving import ModelProvider
-from pipelines.portfolio.engine import advance, history_need
-from pipelines.portfolio.state import load_state
-from pipelines.quality.errors import ValidationFailed
-from pipelines.quality.results import record_pending
-from pipelines.warehouse.loader import load_staged
-from pipelines.warehouse.staging import stage_result
+from pipelines.run_steps import RunContext
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class StepSummary:
+class RunSummary:
     run_id: str
     as_of: str
-    portfolios: int
-    rows: dict[str, int]
-    seconds: float
+    outputs: dict[str, Any]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ingest(self) -> dict[str, Any]:
+        return self.outputs.get("ingest", {})
+
+    @property
+    def rows(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for name in ("load", "analytics"):
+            out.update(self.outputs.get(name) or {})
+        return out
 
 
-def compute_portfolio(settings: Settings, portfolio_id: str, as_of: dt.date, run_id: str,
-                      data_snapshot: str, start: dt.date | None = None) -> str:
-    """Advance one portfolio to `as_of` and stage the rows; return the manifest path.
-
-    The portfolio resumes from its state at the close of the last stored date before `start`
-    (default `as_of`), so a daily run processes `as_of` plus any trading day it missed, and a
-    backfill with `start` recomputes everything from there on. The prices read are what the
-    strategy declares it needs, in trading days (`history_need`).
-    """
-    cfg = catalog.portfolio(settings, portfolio_id)
-    universe = settings.universe
-    strategy = build_strategy(cfg)
-    state = load_state(settings, cfg, before=start or as_of, nav_history=strategy.needs.portfolio)
-    need = history_need(cfg, state, strategy)
-    prices = lake.read_price_window(settings, as_of, [*cfg.symbols, universe.cash_symbol], need.anchor,
-                                    need.rows)
-    models = ModelProvider(settings) if strategy.needs.models else None
-    result = advance(cfg, universe, prices, state, as_of, strategy=strategy, models=models)
-    path = stage_result(settings, run_id, cfg.id, result.tables(), data_snapshot)
-    dates = result.nav["date"]
-    log.info("%s: %d dates staged (%s .. %s)", cfg.id, len(dates),
-             pd.Timestamp(dates.iloc[0]).date() if len(dates) else "-",
-             pd.Timestamp(dates.iloc[-1]).date() if len(dates) else "-")
-    return str(path)
+Progress = Callable[[str, int, int], None]
+"""progress(step name, done, total): called as steps and portfolios finish."""
 
 
-def load(settings: Settings, run_id: str, manifests: list[str], as_of: dt.date,
-         step: str = "load") -> dict[str, int]:
-    return load_staged(settings, run_id, manifests, reference_frames(settings, run_id), step=step, as_of=as_of)
+def run_steps(ctx: RunContext, pipeline: Iterable[steps.Step], *,
+              skip: Iterable[str] = (), progress: Progress | None = None) -> RunSummary:
+    """Run `pipeline` in order for `ctx`. A gate step without new prices ends the run with its
+    own DAG's steps, as the asset that would start the next DAG is not published."""
+    outputs: dict[str, Any] = {}
+    seconds: dict[str, float] = {}
+    pipeline = [s for s in pipeline if s.name not in set(skip)]
+    run = ctx.to_dict()
+    closed: str | None = None   # the DAG whose gate closed: later DAGs do not run
+    for k, step in enumerate(pipeline, 1):
+        if closed is not None and step.dag != closed:
+            break
+        t0 = time.perf_counter()
+        inputs = {name: outputs.get(name) for name in step.inputs}
+        if step.mapped:
+            outputs[step.name] = _mapped(step, run, inputs, progress)
+        else:
+            outputs[step.name] = steps.call(step, run, **inputs)
+        seconds[step.name] = round(time.perf_counter() - t0, 3)
+        log.info("step %s done in %.1f s", step.name, seconds[step.name])
+        if progress:
+            progress("steps", k, len(pipeline))
+        if step.name == "ingest":
+            run = ctx.with_snapshot(outputs["ingest"]["snapshot_id"]).to_dict()
+        if step.gate and not outputs[step.name].get("proceed", True):
+            log.info("no new prices for %s: %s", ctx.as_of, outputs[step.name].get("note", ""))
+            closed = step.dag
+    return RunSummary(ctx.run_id, ctx.as_of.isoformat(), outputs, seconds)
 
 
-def reference_frames(settings: Settings, run_id: str) -> dict[str, pd.DataFrame]:
-    """The `assets` and `portfolios` reference rows from the configuration."""
-    assets = pd.DataFrame([a.model_dump() for a in settings.universe.assets]).assign(run_id=run_id)
-    rows = []
-    for p in catalog.portfolios(settings):
-        cfg = p.model_dump(mode="json")
-        rows.append({
-            "portfolio_id": p.id, "name": p.name, "risk_profile": p.risk_profile,
-            "strategy": p.strategy, "params": json.dumps(cfg["params"], sort_keys=True),
-            "universe": list(p.symbols), "benchmark": p.benchmark, "base_currency": p.base_currency,
-            "initial_capital": p.initial_capital, "inception": p.inception,
-            "rebalance": json.dumps(cfg["rebalance"]), "costs": json.dumps(cfg["costs"]),
-            "config_hash": hashlib.sha256(json.dumps(cfg, sort_keys=True).encode()).hexdigest()[:16],
-            "run_id": run_id})
-    return {"assets": assets, "portfolios": pd.DataFrame(rows)}
+def _mapped(step: steps.Step, run: dict, inputs: dict, progress: Progress | None) -> list[Any]:
+    ids = [p.id for p in catalog.portfolios(RunContext.of(run).settings)]  # what the DAG's list task gives
+    out = []
+    for i, pid in enumerate(ids, 1):
+        out.append(steps.call(step, run, portfolio_id=pid, **inputs))
+        log.info("[%d/%d] %s computed", i, len(ids), pid)
+        if progress:
+            progress(step.name, i, len(ids))
+    return out
 
 
-def _run_all(settings: Settings, as_of: dt.date, run_id: str, snapshot: str,
-             start: dt.date | None, step: str) -> StepSummary:
-    t0 = time.perf_counter()
-    manifests = []
-    portfolios = catalog.portfolios(settings)
-    for i, p in enumerate(portfolios, 1):
-        manifests.append(compute_portfolio(settings, p.id, as_of, run_id, snapshot, start=start))
-        log.info("[%d/%d] %s computed", i, len(portfolios), p.id)
-    rows = load(settings, run_id, manifests, as_of, step=step)
-    rows.update(compute_and_store(settings, as_of, run_id))
-    rows["validation_results"] = record_pending(settings)
-    return StepSummary(run_id, as_of.isoformat(), len(manifests), rows, time.perf_counter() - t0)
+def _run_id(kind: str, label: str) -> str:
+    return f"cli__{kind}__{label}__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
 
 
-def _ingest(settings: Settings, as_of: dt.date, full_history: bool = False) -> IngestSummary:
-    """Ingest through the quality gate; a rejected batch's results still reach the warehouse."""
-    try:
-        return ingest(settings, as_of, full_history=full_history)
-    except ValidationFailed:
-        record_pending(settings)
-        raise
+def run_daily(settings: Settings, as_of: dt.date, run_id: str | None = None, *, report: bool = False,
+              progress: Progress | None = None) -> RunSummary:
+    """One trading day: ingest and validate, train when due, allocate, load, analytics (and the
+    report when asked): the DAGs' work, in-process."""
+    ctx = RunContext.for_settings(settings, as_of=as_of, run_id=run_id or _run_id("daily", as_of.isoformat()))
+    return run_steps(ctx, steps.DAILY, skip=() if report else ("report",), progress=progress)
 
 
-def run_daily(settings: Settings, as_of: dt.date, run_id: str | None = None) -> tuple[IngestSummary, StepSummary]:
-    """Ingest `as_of`, then advance every portfolio to it and load: the DAGs' work, in-process."""
-    run_id = run_id or f"cli__daily__{as_of.isoformat()}__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
-    summary = _ingest(settings, as_of)
-    return summary, _run_all(settings, as_of, run_id, summary.snapshot_id, None, "daily")
-
-
-def backfill(settings: Settings, start: dt.date, end: dt.date,
-             run_id: str | None = None) -> tuple[IngestSummary, StepSummary]:
-    """Ingest everything known by `end`, then recompute every portfolio from `start` to `end`.
-
-    Each date still sees only data known at its own close: the engine hands a strategy the
-    rows up to that date and nothing after it.
-    """
+def backfill(settings: Settings, start: dt.date, end: dt.date, run_id: str | None = None, *,
+             report: bool = False, progress: Progress | None = None) -> RunSummary:
+    """Ingest everything known by `end`, train the refits due by `end`, then recompute every
+    portfolio from `start` to `end`. Each date still sees only data known at its own close:
+    the engine hands a strategy the rows up to that date and nothing after it."""
     if start > end:
         raise ValueError(f"backfill start {start} is after end {end}")
-    run_id = run_id or f"cli__backfill__{start}_{end}__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
-    summary = _ingest(settings, end, full_history=True)
-    if any(build_strategy(p).needs.models for p in catalog.portfolios(settings)):
-        train_models(settings, end, run_id, summary.snapshot_id)
-    return summary, _run_all(settings, end, run_id, summary.snapshot_id, start, "backfill")
+    ctx = RunContext.for_settings(settings, as_of=end, run_id=run_id or _run_id("backfill", f"{start}_{end}"),
+                                  start=start, full_history=True)
+    return run_steps(ctx, steps.DAILY, skip=() if report else ("report",), progress=progress)
 
 
-def train_models(settings: Settings, as_of: dt.date, run_id: str, snapshot: str) -> dict[str, int]:
-    """Walk-forward (re)training up to `as_of` and its rows in DuckDB: what the weekly
-    model_training DAG does, so that model-driven portfolios backfill without look-ahead."""
-    from pipelines.modeling.loading import load_models
-    from pipelines.modeling.training import train_and_publish
-
-    staged = train_and_publish(settings, as_of, run_id, snapshot)
-    rows = load_models(settings, staged)
-    log.info("models: %d refits (%d trained), rows %s", staged["refits"], staged["trained"], rows)
-    return rows
-
+def train(settings: Settings, as_of: dt.date, run_id: str | None = None) -> RunSummary:
+    """The model_training pipeline: train the refits due by `as_of`, load the model tables."""
+    ctx = RunContext.for_settings(settings, as_of=as_of, run_id=run_id or _run_id("train", as_of.isoformat()),
+                                  dag="model_training")
+    return run_steps(ctx, steps.TRAINING)

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from pipelines.ingest.run import ingest
-from pipelines.runner import compute_portfolio, load, run_daily
+from pipelines.run_steps import RunContext, allocate, load
+from pipelines.runner import run_daily
 from pipelines.warehouse.db import connect, migrate
 from support import NEXT_DAY
 
@@ -75,7 +76,8 @@ def test_a_failed_load_leaves_the_warehouse_unchanged(home, tmp_path):
     """Two portfolios staged, the second one's file is missing: nothing of either is written."""
     before = {t: _table(home, f"SELECT * FROM {t} ORDER BY ALL") for t in FACTS}
     ingest(home, NEXT_DAY)
-    good = compute_portfolio(home, "static_60_40", NEXT_DAY, "boom", "snap")
+    run = RunContext.for_settings(home, as_of=NEXT_DAY, run_id="boom", snapshot_id="snap").to_dict()
+    good = allocate(run, "static_60_40")
     bad_manifest = json.loads(Path(good).read_text())
     assert bad_manifest["rows"]["nav"] == 1
     bad_manifest["portfolio_id"] = "equal_weight_stocks"
@@ -83,7 +85,7 @@ def test_a_failed_load_leaves_the_warehouse_unchanged(home, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(bad_manifest))
     with pytest.raises(duckdb.Error, match="missing.parquet"):
-        load(home, "boom", [good, str(bad)], NEXT_DAY)
+        load(run, allocate=[good, str(bad)])
     for t in FACTS:
         pd.testing.assert_frame_equal(before[t], _table(home, f"SELECT * FROM {t} ORDER BY ALL"))
 

@@ -122,6 +122,11 @@ def _window(col: pd.Series, start: dt.date | None, end: dt.date) -> pd.Series:
     return mask
 
 
+def trading_days() -> list[dt.date]:
+    """Every trading day of the embedded history (the dates of its price table)."""
+    return [d.date() for d in _wide_prices().index]
+
+
 class BundledSource:
     """Vendored real data: skfolio's S&P 500 stocks and index, Treasury curve, arch's macro."""
 

@@ -34,10 +34,11 @@ class IngestSummary:
     price_rows: int
     macro_rows: int
     prices_on_as_of: int
-    snapshot_id: str
+    snapshot_id: str | None
     raw_paths: list[str]
     validation: dict = field(default_factory=dict)
     seconds: float = 0.0
+    note: str | None = None
 
     @property
     def is_trading_day(self) -> bool:
@@ -75,6 +76,16 @@ def ingest(settings: Settings, as_of: dt.date, since: dt.date | None = None,
             raise
         gate.source_files = list(getattr(source, "source_files", []))
         gate.reject_malformed(exc)
+    if prices.empty and macro.empty and not getattr(source, "source_files", []):
+        # Nothing new in the window and no file to blame: a weekend, a holiday or the end of
+        # the source's history. The run ends as skipped with this note; the lake is untouched.
+        note = (f"no new prices or macro rows from {source.name} in ({since or 'start'}, {as_of}]: "
+                "a weekend, a holiday or the end of the source's history; nothing ingested")
+        log.info(note)
+        return IngestSummary(as_of=as_of.isoformat(), source=source.name,
+                             window_start=since.isoformat() if since else None, price_rows=0, macro_rows=0,
+                             prices_on_as_of=0, snapshot_id=None, raw_paths=[],
+                             seconds=round(time.perf_counter() - t0, 3), note=note)
     validation: dict = {}
     if gate is not None:
         gate.source_files = list(getattr(source, "source_files", []))

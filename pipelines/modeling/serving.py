@@ -7,8 +7,8 @@ features and the factor panel;
 every output for date D is computed from values known at D (features use trailing windows and
 release dates, `FactorPanel.as_of(D)` masks later values, the registry serves only models
 trained before D), so the cache's reach past D never leaks. The cache reloads when asked for
-a date beyond it. If the registry holds no regime model at all (a fresh data root), the
-walk-forward refits are trained here first (files only; the training DAG loads the tables).
+a date beyond it. Serving never trains: a registry without a regime model is an error that
+says to run the train step.
 """
 
 from __future__ import annotations
@@ -24,9 +24,8 @@ import pandas as pd
 
 from models.factor_model import FactorFit, fit_factor_model
 from models.factors import FactorPanel, build_panel
-from models.regime import TrainingSpec
 from models.registry import NoModelError, Registry
-from models.walk_forward import CLASSIFIER, walk_forward
+from models.walk_forward import CLASSIFIER
 from pipelines import lake
 from pipelines.allocation.base import ModelOutput
 from pipelines.config import Settings
@@ -66,25 +65,21 @@ def model_inputs(settings: Settings, date: dt.date) -> ModelInputs:
 _LATEST: dict[tuple[str, str], dt.date] = {}
 
 
-def ensure_regime_models(settings: Settings, spec: TrainingSpec | None = None) -> None:
-    """Train the walk-forward refits when the registry has none (fresh data root)."""
-    spec = spec or TrainingSpec()
+def require_regime_models(settings: Settings) -> Registry:
+    """The registry, refused when it holds no risk-off classifier at all: serving never trains
+    (the pipeline's train step does), so a fresh data root must run it first."""
     registry = Registry(settings.models_dir)
-    if registry.records(CLASSIFIER):
-        return
-    latest = lake.curated_max_date(settings, lake.PRICES)
-    mi = model_inputs(settings, latest)
-    log.info("no %s in the registry: training the walk-forward refits up to %s", CLASSIFIER, latest)
-    walk_forward(registry, mi.features, mi.data.prices, pd.Timestamp(latest), spec,
-                 snapshot=f"lake@{latest}")
+    if not registry.records(CLASSIFIER):
+        raise FileNotFoundError(f"no {CLASSIFIER} in the model registry {settings.models_dir}: run the "
+                                "train step first (`python -m pipelines train`, or a backfill)")
+    return registry
 
 
 def risk_off_probability(settings: Settings, date: pd.Timestamp) -> tuple[float, str]:
     """(probability that the next month is risk-off, model version) at the close of `date`.
 
     Raises NoModelError when no model was trained before `date` or its features are in warm-up."""
-    ensure_regime_models(settings)
-    registry = Registry(settings.models_dir)
+    registry = require_regime_models(settings)
     rec = registry.latest(CLASSIFIER, before=date)
     art = registry.load(rec, date)
     feats = model_inputs(settings, date).features

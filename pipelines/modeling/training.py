@@ -74,8 +74,9 @@ def train_and_publish(settings: Settings, as_of: dt.date, run_id: str, snapshot:
     data = load_inputs(settings, as_of)
     features = regime_features(data)
     registry = Registry(settings.models_dir)
-    refits, history = walk_forward(registry, features, data.prices, data.as_of, spec, snapshot,
-                                   schedule, extra_refits=(data.as_of,))
+    # Refits on the schedule only (never one at the training date itself): the model that
+    # serves a date is then a function of the date alone, however the date was reached.
+    refits, history = walk_forward(registry, features, data.prices, data.as_of, spec, snapshot, schedule)
     stocks = settings.universe.stocks
     assets = [s for s in settings.universe.symbols if s != settings.universe.cash_symbol]
     fit = fit_factor_model(build_panel(data, stocks), data.as_of, assets)
@@ -100,26 +101,3 @@ def train_and_publish(settings: Settings, as_of: dt.date, run_id: str, snapshot:
             "training_seconds": last.seconds, "oos": oos_summary(history),
             "spec": asdict(spec), "seconds": time.perf_counter() - t0}
 
-
-def train_now(settings: Settings, as_of: dt.date | None = None, run_id: str | None = None) -> dict:
-    """Train up to `as_of` (default: the lake's latest price date) and load the model tables:
-    `python -m pipelines train`. Returns a JSON-able summary."""
-    from pipelines import lake
-    from pipelines.modeling.loading import load_models
-
-    latest = lake.curated_max_date(settings, lake.PRICES)
-    if latest is None:
-        raise FileNotFoundError(f"the lake under {settings.curated_dir} holds no prices; ingest first")
-    as_of = as_of or latest
-    if as_of > latest:
-        raise ValueError(f"--date {as_of} is after the lake's latest price date {latest}")
-    try:
-        snapshot = lake.snapshot_id(settings, as_of)
-    except FileNotFoundError:
-        snapshot = f"lake@{as_of}"   # the date lies inside a batch ingested for a later date
-    run_id = run_id or f"cli__train__{as_of}__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
-    staged = train_and_publish(settings, as_of, run_id, snapshot)
-    rows = load_models(settings, staged)
-    return {"as_of": staged["as_of"], "run_id": run_id, "rows": rows, "refits": staged["refits"],
-            "trained": staged["trained"], "published": staged["published"],
-            "oos": staged["oos"], "seconds": round(staged["seconds"], 2)}

@@ -13,6 +13,7 @@ import logging
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from pipelines.config import Settings
 from pipelines.warehouse.staging import FACT_TABLES, Manifest
@@ -21,17 +22,23 @@ from pipelines.warehouse.writer import transaction
 log = logging.getLogger(__name__)
 
 
+MODEL_TABLES = ("model_versions", "regimes", "factor_exposures")
+
+
 def load_staged(settings: Settings, run_id: str, manifest_paths: list[str | Path],
                 reference: dict[str, pd.DataFrame], step: str = "load", as_of: dt.date | None = None,
-                started_at: dt.datetime | None = None) -> dict[str, int]:
-    """Write every staged result and the reference rows (`assets`, `portfolios` frames) in one
+                started_at: dt.datetime | None = None, models: dict[str, str] | None = None) -> dict[str, int]:
+    """Write every staged portfolio result, the reference rows (`assets`, `portfolios` frames)
+    and the staged model tables (`models`: table -> Parquet path, replaced by key) in one
     transaction; on any error nothing is written."""
     manifests = [Manifest.read(p) for p in manifest_paths]
     started_at = started_at or dt.datetime.now(dt.UTC)
     totals = dict.fromkeys(FACT_TABLES, 0)
     with transaction(settings) as w:
-        w.run("app/upsert_assets.sql", {"path": str(w.stage(reference["assets"]))})
-        w.run("app/upsert_portfolios.sql", {"path": str(w.stage(reference["portfolios"]))})
+        if "assets" in reference:
+            w.run("app/upsert_assets.sql", {"path": str(w.stage(reference["assets"]))})
+        if "portfolios" in reference:
+            w.run("app/upsert_portfolios.sql", {"path": str(w.stage(reference["portfolios"]))})
         for m in manifests:
             if m.start is None:
                 continue
@@ -41,6 +48,13 @@ def load_staged(settings: Settings, run_id: str, manifest_paths: list[str | Path
                 if m.rows.get(table):
                     w.insert(table, m.tables[table])
                     totals[table] += m.rows[table]
+        for table, path in (models or {}).items():
+            if table not in MODEL_TABLES:
+                raise ValueError(f"unknown model table {table!r}")
+            n = pq.ParquetFile(path).metadata.num_rows
+            if n:
+                w.run(f"app/models_replace_{table}.sql", {"path": str(path)})
+            totals[table] = n
         snapshots = sorted({m.data_snapshot for m in manifests})
         w.run("app/record_run.sql", {
             "run_id": run_id, "step": step, "as_of": as_of, "status": "success",

@@ -175,7 +175,8 @@ portfolios:
 
 def test_daily_run_and_backfill_give_identical_rows(tmp_path, use_home):
     """Backfill to D-1 then compute D, versus backfill to D: every row for D is identical."""
-    from pipelines.runner import backfill, compute_portfolio, load
+    from pipelines.run_steps import RunContext, allocate, load
+    from pipelines.runner import backfill
     from pipelines.warehouse.db import connect
 
     D, prev = dt.date(2016, 12, 1), dt.date(2016, 11, 30)  # D is a calendar rebalance day
@@ -183,11 +184,11 @@ def test_daily_run_and_backfill_give_identical_rows(tmp_path, use_home):
     s1 = use_home(tmp_path / "h1", config)
     backfill(s1, dt.date(2016, 6, 1), D, run_id="full")
     s2 = use_home(tmp_path / "h2", config)
-    summary, _ = backfill(s2, dt.date(2016, 6, 1), prev, run_id="upto")
+    backfill(s2, dt.date(2016, 6, 1), prev, run_id="upto")
     from pipelines.ingest.run import ingest
     snap = ingest(s2, D).snapshot_id
-    manifests = [compute_portfolio(s2, p.id, D, "daily", snap) for p in catalog.portfolios(s2)]
-    load(s2, "daily", manifests, D)
+    run = RunContext.for_settings(s2, as_of=D, run_id="daily", snapshot_id=snap).to_dict()
+    load(run, allocate=[allocate(run, p.id) for p in catalog.portfolios(s2)])
     for table, col in [("nav", "date"), ("positions", "date"), ("trades", "trade_date"), ("target_weights", "date")]:
         frames = []
         for s in (s1, s2):
