@@ -120,7 +120,8 @@ def prices_to_inputs(prices: pd.DataFrame, assets: Sequence[str], cash: str,
     if missing:
         raise KeyError(f"prices have no column for {missing}")
     r = prices[[*assets, cash]].pct_change(fill_method=None).iloc[1:]
-    return DailyInputs(r[list(assets)], r[cash], None if regime is None else regime.loc[r.index])
+    return DailyInputs(r[list(assets)], r[cash],
+                       None if regime is None else regime.reindex(r.index))
 
 
 def daily_features(inputs: DailyInputs, spec: FeatureSpec) -> pd.DataFrame:
