@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export DAA_HOME ?= $(CURDIR)/var
 export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
 
-.PHONY: setup run test airflow bench clean stack-test report compose-config schema-docs
+.PHONY: setup lint run test airflow bench clean stack-test report compose-config schema-docs
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@./scripts/setup_venv.sh "$(PYTHON)" "$(VENV)"
@@ -17,8 +17,13 @@ setup: $(VENV)/.installed
 run: setup
 	@./scripts/run_demo.sh
 
-test: setup
+# The guardrails first (ruff, the import-layer contracts), then the suite.
+test: setup lint
 	@$(VENV)/bin/python -m pytest
+
+lint: setup
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/lint-imports --no-cache >/dev/null || $(VENV)/bin/lint-imports --no-cache
 
 airflow: setup
 	@./scripts/airflow_standalone.sh
@@ -35,7 +40,7 @@ report: setup
 
 # docs/schema.md from a freshly migrated warehouse (tables, columns, views, comments, writers).
 schema-docs: setup
-	@$(PY) -m pipelines.warehouse.schema_docs
+	@$(PY) -m pipelines.schema_docs
 
 # Validate docker-compose.yml with the Compose v2 parser (needs a filled .env; see .env.example).
 compose-config: setup

@@ -199,10 +199,7 @@ def policy_weights(params: dict, enc: jax.Array, held: jax.Array, cov: jax.Array
     volatility target. Every step keeps the weights long-only, summing to one, in bounds.
     """
     logits = head_logits(params, enc, held)
-    if cfg.bounded:
-        target = bounded_softmax(logits, *cfg.bounds(labels))
-    else:
-        target = jax.nn.softmax(logits, axis=-1)
+    target = bounded_softmax(logits, *cfg.bounds(labels)) if cfg.bounded else jax.nn.softmax(logits, axis=-1)
     if cfg.trade_rate is not None:
         base = feasible(held, cfg, labels)
         kappa = jax.nn.sigmoid(params["kappa"])

@@ -27,12 +27,7 @@ MACRO_COLUMNS = ["series", "obs_date", "release_date", "value"]
 SOURCES = ("bundled", "files", "live")
 
 
-class MalformedInput(ValueError):
-    """An input file or response cannot be read as a table; names the file and the problem."""
-
-    def __init__(self, message: str, paths: list[Path] | None = None):
-        super().__init__(message)
-        self.paths = list(paths or [])
+from pipelines.quality.errors import MalformedInput  # noqa: E402,F401 - re-exported for the sources
 
 
 class Source(Protocol):

@@ -15,3 +15,11 @@ class ValidationFailed(RuntimeError):
         self.run_id = run_id
         self.quarantine = quarantine
         self.failures = failures or []
+
+
+class MalformedInput(ValueError):
+    """An input file or response cannot be read as a table; names the file and the problem."""
+
+    def __init__(self, message: str, paths: list[Path] | None = None):
+        super().__init__(message)
+        self.paths = list(paths or [])

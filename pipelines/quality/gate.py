@@ -26,10 +26,9 @@ import pyarrow as pa
 
 from pipelines import lake
 from pipelines.config import Settings
-from pipelines.ingest.sources import MalformedInput
 from pipelines.quality import derive
 from pipelines.quality.config import quality_config
-from pipelines.quality.errors import ValidationFailed
+from pipelines.quality.errors import MalformedInput, ValidationFailed
 from pipelines.quality.quarantine import quarantine_batch
 from pipelines.quality.report import write_run_report
 from pipelines.quality.results import results_frame, stage_results

@@ -11,8 +11,8 @@ import duckdb
 import pytest
 
 from pipelines.config import Settings
+from pipelines.schema_docs import PAGE, describe, generate, load_writers, main, missing_comments
 from pipelines.warehouse.db import migrate
-from pipelines.warehouse.schema_docs import PAGE, describe, generate, load_writers, main, missing_comments
 from pipelines.warehouse.sql_files import migration_files
 
 
@@ -54,7 +54,7 @@ def test_committed_schema_page_is_up_to_date(warehouse):
     text, missing = generate(warehouse)
     assert missing == []
     assert PAGE.read_text() == text, \
-        "docs/schema.md is out of date: run python -m pipelines.warehouse.schema_docs"
+        "docs/schema.md is out of date: run python -m pipelines.schema_docs"
     for r in _relations(warehouse):
         assert f"### {r.name}\n" in text
         for c in r.columns:

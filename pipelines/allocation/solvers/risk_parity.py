@@ -36,6 +36,52 @@ def risk_contributions(weights: np.ndarray, cov: np.ndarray) -> np.ndarray:
     return weights * m / (weights @ m)
 
 
+def _checked_inputs(cov: np.ndarray, budgets: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(covariance, budgets normalised to one), or a ValueError saying what is wrong."""
+    cov = np.asarray(cov, dtype=float)
+    n = cov.shape[0]
+    if cov.shape != (n, n) or n == 0:
+        raise ValueError(f"covariance must be square and non-empty, got {cov.shape}")
+    b = np.full(n, 1.0 / n) if budgets is None else np.asarray(budgets, dtype=float)
+    if b.shape != (n,) or not np.all(b > 0) or not np.all(np.isfinite(b)):
+        raise ValueError("risk budgets must be positive and finite, one per asset")
+    if not np.all(np.isfinite(cov)) or not np.all(np.diag(cov) > 0):
+        raise ValueError("covariance must be finite with a positive diagonal (zero-variance asset?)")
+    return cov, b / b.sum()
+
+
+def _objective(x: np.ndarray, R: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, float]:
+    """(R x, f(x)) of the convex formulation f(x) = x'Rx / 2 - b'log(x)."""
+    Rx = R @ x
+    return Rx, 0.5 * x @ Rx - b @ np.log(x)
+
+
+def _chord_finish(x: np.ndarray, dx: np.ndarray, R: np.ndarray, b: np.ndarray, factor, tol: float) -> np.ndarray:
+    """Close to the optimum: the Newton step, then chord steps that reuse its factorisation
+    (O(n^2) each instead of a new O(n^3) Cholesky); they contract fast here."""
+    x = x + dx
+    for _ in range(20):
+        Rx = R @ x
+        if np.max(np.abs(x * Rx - b) / b) < tol:
+            break
+        step = -_solve(factor, Rx - b / x)
+        if not np.all(x + step > 0):
+            break
+        x = x + step
+    return x
+
+
+def _backtrack(x, dx, t, f, slope, R, b):
+    """Armijo backtracking from step t; (x, R x, f, stalled)."""
+    while True:
+        xn = x + t * dx
+        Rxn, fn = _objective(xn, R, b)
+        if fn <= f + 1e-4 * t * slope or t < 1e-12:
+            break
+        t *= 0.5
+    return xn, Rxn, fn, fn >= f and t < 1e-12
+
+
 def risk_budget_weights(cov: np.ndarray, budgets: np.ndarray | None = None, *, tol: float = 1e-12,
                         max_iter: int = 100) -> np.ndarray:
     """Long-only weights whose risk contributions equal `budgets` (default: equal).
@@ -44,24 +90,14 @@ def risk_budget_weights(cov: np.ndarray, budgets: np.ndarray | None = None, *, t
     budgets: (n,) positive risk budgets, normalised to sum to one.
     Returns (n,) weights summing to one.
     """
-    cov = np.asarray(cov, dtype=float)
+    cov, b = _checked_inputs(cov, budgets)
     n = cov.shape[0]
-    if cov.shape != (n, n) or n == 0:
-        raise ValueError(f"covariance must be square and non-empty, got {cov.shape}")
-    b = np.full(n, 1.0 / n) if budgets is None else np.asarray(budgets, dtype=float)
-    if b.shape != (n,) or not np.all(b > 0) or not np.all(np.isfinite(b)):
-        raise ValueError("risk budgets must be positive and finite, one per asset")
-    b = b / b.sum()
-    var = np.diag(cov)
-    if not np.all(np.isfinite(cov)) or not np.all(var > 0):
-        raise ValueError("covariance must be finite with a positive diagonal (zero-variance asset?)")
     if n == 1:
         return np.ones(1)
-    sd = np.sqrt(var)
+    sd = np.sqrt(np.diag(cov))
     R = cov / np.outer(sd, sd)
     x = b * np.sqrt(1.0 / (b @ R @ b))  # scaled so that x' R x = sum(b) = 1, as at the optimum
-    Rx = R @ x
-    f = 0.5 * x @ Rx - b @ np.log(x)
+    Rx, f = _objective(x, R, b)
     for _ in range(max_iter):
         g = Rx - b / x
         if np.max(np.abs(x * Rx - b) / b) < tol:
@@ -73,19 +109,8 @@ def risk_budget_weights(cov: np.ndarray, budgets: np.ndarray | None = None, *, t
             break  # Hessian numerically singular: x ran off along a zero-variance direction
         dx = -_solve(factor, g)
         if -(g @ dx) < 1e-4 and np.all(x + dx > 0):
-            # Close to the optimum: finish with chord steps that reuse this factorisation
-            # (O(n^2) each instead of a new O(n^3) Cholesky); they contract fast here.
-            x = x + dx
-            for _ in range(20):
-                Rx = R @ x
-                if np.max(np.abs(x * Rx - b) / b) < tol:
-                    break
-                step = -_solve(factor, Rx - b / x)
-                if not np.all(x + step > 0):
-                    break
-                x = x + step
-            Rx = R @ x
-            f = 0.5 * x @ Rx - b @ np.log(x)
+            x = _chord_finish(x, dx, R, b, factor, tol)
+            Rx, f = _objective(x, R, b)
             continue
         neg = dx < 0
         t = min(1.0, 0.95 * float(np.min(-x[neg] / dx[neg]))) if neg.any() else 1.0
@@ -94,17 +119,10 @@ def risk_budget_weights(cov: np.ndarray, budgets: np.ndarray | None = None, *, t
             break
         if -slope < 1e-10:  # inside the quadratic region: the full step is right, f is flat
             x = x + t * dx
-            Rx = R @ x
-            f = 0.5 * x @ Rx - b @ np.log(x)
+            Rx, f = _objective(x, R, b)
             continue
-        while True:
-            xn = x + t * dx
-            Rxn = R @ xn
-            fn = 0.5 * xn @ Rxn - b @ np.log(xn)
-            if fn <= f + 1e-4 * t * slope or t < 1e-12:
-                break
-            t *= 0.5
-        if fn >= f and t < 1e-12:
+        xn, Rxn, fn, stalled = _backtrack(x, dx, t, f, slope, R, b)
+        if stalled:
             break  # no further decrease possible at double precision
         x, Rx, f = xn, Rxn, fn
     err = float(np.max(np.abs(x * (R @ x) - b) / b))
