@@ -255,6 +255,24 @@ def cmd_query(args, settings: Settings) -> int:
     return _print_query(settings, sql, params, args.format, args.output)
 
 
+def cmd_lake(args, settings: Settings) -> int:
+    """`lake verify`: every curated partition against its manifest (exit 1 on a mismatch);
+    `lake adopt`: record the partitions on disk as trusted (a lake from before manifests)."""
+    from pipelines import lake
+
+    problems = 0
+    for dataset in lake.DATASETS.values():
+        if args.action == "adopt":
+            print(f"{dataset.name}: {lake.adopt_curated(settings, dataset)} partitions recorded as trusted")
+            continue
+        found = lake.verify_curated(settings, dataset)
+        problems += len(found)
+        print(f"{dataset.name}: " + ("OK" if not found else f"{len(found)} problem(s)"))
+        for line in found:
+            print(f"  - {line}")
+    return EXIT_PROBLEMS if problems else EXIT_OK
+
+
 def cmd_portfolios(args, settings: Settings) -> int:
     if getattr(args, "action", None) == "show":
         return _show_portfolio(settings, args.portfolio_id)
@@ -363,6 +381,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="table (default) or CSV on stdout; parquet needs --output")
     p.add_argument("--output", type=Path, help="write the result to a .csv or .parquet file")
     p.add_argument("--list", action="store_true", help="list the named queries")
+
+    p = add("lake", "verify the curated lake against its checksums, or adopt it",
+            "lake verify: hash every curated partition and compare it with its dataset's manifest\n"
+            "(exit 1 naming each changed, deleted or unknown partition).\n"
+            "lake adopt: record the partitions on disk as trusted, for a lake written before\n"
+            "manifests existed or one restored by hand.", cmd_lake)
+    p.add_argument("action", choices=["verify", "adopt"])
 
     p = add("portfolios", "list the managed model portfolios, or show one",
             "portfolios [list]: one line per portfolio in config/portfolios.yaml.\n"

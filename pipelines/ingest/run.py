@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from pipelines import lake
+from pipelines import faults, lake
 from pipelines.config import Settings
 from pipelines.ingest.sources import MalformedInput, get_source
 
@@ -61,13 +61,19 @@ def ingest(settings: Settings, as_of: dt.date, since: dt.date | None = None,
     t0 = time.perf_counter()
     source = get_source(settings.source, settings)
     universe = settings.universe
-    last_known = None if full_history else lake.curated_max_date(settings, lake.PRICES)
+    gate = QualityGate(settings, as_of, source.name) if validate else None
+    try:
+        last_known = None if full_history else lake.curated_max_date(settings, lake.PRICES)
+    except lake.CuratedIntegrityError as exc:
+        if gate is None:
+            raise
+        gate.source_files = list(getattr(source, "source_files", []))
+        gate.history_suspect("prices", exc)
     if since is None and last_known is not None:
         # Re-fetch an overlap for late or revised rows, and never leave a gap after the last
         # date the lake holds, however long ago the previous run was.
         since = min(as_of - dt.timedelta(days=OVERLAP_DAYS), last_known)
     log.info("ingest %s from %s, window (%s, %s]", settings.source, source.name, since, as_of)
-    gate = QualityGate(settings, as_of, source.name) if validate else None
     try:
         prices = source.prices(universe, since, as_of)
         macro = source.macro(universe, since, as_of)
@@ -76,6 +82,7 @@ def ingest(settings: Settings, as_of: dt.date, since: dt.date | None = None,
             raise
         gate.source_files = list(getattr(source, "source_files", []))
         gate.reject_malformed(exc)
+    faults.checkpoint("ingest.fetched")
     if prices.empty and macro.empty and not getattr(source, "source_files", []):
         # Nothing new in the window and no file to blame: a weekend, a holiday or the end of
         # the source's history. The run ends as skipped with this note; the lake is untouched.
@@ -94,8 +101,10 @@ def ingest(settings: Settings, as_of: dt.date, since: dt.date | None = None,
         gate.check_curated(prices, macro)
     raw = [lake.write_raw(settings, source.name, lake.PRICES, as_of, prices),
            lake.write_raw(settings, source.name, lake.MACRO, as_of, macro)]
+    faults.checkpoint("ingest.raw_written")
     lake.upsert_curated(settings, lake.PRICES, prices)
     lake.upsert_curated(settings, lake.MACRO, macro)
+    faults.checkpoint("ingest.curated_written")
     if gate is not None:
         gate.discard_pending()
         validation = asdict(gate.passed(raw))

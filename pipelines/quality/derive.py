@@ -103,14 +103,30 @@ def curated_prices_view(history: pd.DataFrame, batch: pd.DataFrame, universe: Un
     both["business_day_gap"] = both["date"].map(dict(zip(dates, gap, strict=True)))
     both["weekday"] = both["date"].dt.dayofweek.astype(float)
 
-    # Completeness: every symbol that has started by a date must have a row on it.
-    first = both.groupby("symbol")["date"].min()
+    # Completeness: every symbol of the universe that has started by a date must have a row on
+    # it (a symbol outside the universe is the raw suite's error, never an expectation here).
+    known = both[both["symbol"].isin(classes)]
+    first = known.groupby("symbol")["date"].min()
     starts = np.sort(first.to_numpy())
     both["symbols_expected"] = np.searchsorted(starts, both["date"].to_numpy(), side="right").astype(float)
-    both["symbols_on_date"] = both.groupby("date")["symbol"].transform("size").astype(float)
+    both["symbols_on_date"] = known.groupby("date")["symbol"].size().reindex(both["date"]).fillna(0).to_numpy()
+    both["symbols_missing"] = both["date"].map(_missing_by_date(known, first)).fillna("")
 
     out = both[both["_in_batch"]].drop(columns="_in_batch")
     return out.sort_values(PRICE_KEYS).reset_index(drop=True)
+
+
+def _missing_by_date(rows: pd.DataFrame, first: pd.Series) -> pd.Series:
+    """Per date, the started symbols without a row on it ("AAPL,WMT"), so a completeness
+    failure names them; dates with nothing missing are left out."""
+    present = pd.crosstab(rows["date"], rows["symbol"]).gt(0)
+    started = pd.DataFrame(present.index.to_numpy()[:, None] >= first.reindex(present.columns).to_numpy()[None, :],
+                           index=present.index, columns=present.columns)
+    missing = started & ~present
+    hit = missing.any(axis=1)
+    names = np.asarray(missing.columns)
+    return pd.Series({d: ",".join(names[row]) for d, row in zip(missing.index[hit], missing.to_numpy()[hit],
+                                                                 strict=True)}, dtype=object)
 
 
 def curated_macro_view(history: pd.DataFrame, batch: pd.DataFrame) -> pd.DataFrame:

@@ -23,3 +23,8 @@ class MalformedInput(ValueError):
     def __init__(self, message: str, paths: list[Path] | None = None):
         super().__init__(message)
         self.paths = list(paths or [])
+
+
+class HistorySuspect(ValidationFailed):
+    """The stored curated history failed its checksums: the new batch was not judged against it,
+    not quarantined, and stays where it came from; the message names the suspect partitions."""

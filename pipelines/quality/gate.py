@@ -11,7 +11,6 @@ self-contained HTML summary is written under `$DAA_HOME/quality/`.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import logging
@@ -28,7 +27,7 @@ from pipelines import lake
 from pipelines.config import Settings
 from pipelines.quality import derive
 from pipelines.quality.config import quality_config
-from pipelines.quality.errors import MalformedInput, ValidationFailed
+from pipelines.quality.errors import HistorySuspect, MalformedInput, ValidationFailed
 from pipelines.quality.quarantine import quarantine_batch
 from pipelines.quality.report import write_run_report
 from pipelines.quality.results import results_frame, stage_results
@@ -133,11 +132,9 @@ class QualityGate:
         if len(prices):
             first = pd.to_datetime(prices["date"]).min().date()
             since = first - dt.timedelta(days=self.cfg.prices.history_days)
-            with contextlib.suppress(FileNotFoundError):
-                hist_prices = lake.read_curated(self.settings, lake.PRICES, self.as_of, start=since)
+            hist_prices = self._history(lake.PRICES, since)
         if len(macro):
-            with contextlib.suppress(FileNotFoundError):
-                hist_macro = lake.read_curated(self.settings, lake.MACRO, self.as_of)
+            hist_macro = self._history(lake.MACRO, None)
         p_view = derive.curated_prices_view(hist_prices, prices, self.universe, self.cfg.prices)
         m_view = derive.curated_macro_view(hist_macro, macro)
         self.seconds += time.perf_counter() - t0
@@ -146,7 +143,34 @@ class QualityGate:
         if self._errors():
             self.fail()
 
+    def _history(self, dataset: lake.Dataset, since: dt.date | None) -> pd.DataFrame:
+        """Stored curated rows the batch is judged against, verified against their manifest."""
+        try:
+            return lake.read_curated(self.settings, dataset, self.as_of, start=since)
+        except FileNotFoundError:
+            return _empty(dataset.name)
+        except lake.CuratedIntegrityError as exc:
+            self.history_suspect(dataset.name, exc)
+
     # ------------------------------------------------------------------ outcomes
+
+    def history_suspect(self, dataset: str, exc: lake.CuratedIntegrityError) -> NoReturn:
+        """Stored history failed its checksums: say so, judge nothing, move nothing."""
+        self.discard_pending()
+        self.outcomes.append(Outcome(
+            suite="curated_history", dataset=dataset, expectation="curated_history_matches_manifest",
+            check="stored curated history verifies against its manifest", column=None, success=False,
+            severity="error", observed_value=json.dumps(str(exc)), element_count=None,
+            unexpected_count=len(exc.partitions), unexpected_sample=json.dumps(exc.partitions[:5])))
+        files = ", ".join(str(f) for f in self.source_files) or f"with the {self.source} source"
+        message = (f"data quality gate stopped for {self.as_of} (source {self.source}, run {self.run_id}): "
+                   f"{exc}\nThe stored {dataset} history is suspect, not the new batch: the batch was not "
+                   f"judged against it and is left where it was ({files}). Check the lake with "
+                   "`python -m pipelines lake verify`, restore the partition, then ingest again.")
+        _, report = self._publish("history_suspect", message, None, None)
+        log.error("%s\nreport: %s", message, report)
+        raise HistorySuspect(message + f"\nreport: {report}", as_of=self.as_of.isoformat(), run_id=self.run_id,
+                             quarantine=None, failures=[self.outcomes[-1]])
 
     def _message(self, errors: list[Outcome], quarantine: Path | None) -> str:
         lines = [f"data quality gate failed for {self.as_of} (source {self.source}, run {self.run_id}): "

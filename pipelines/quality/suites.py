@@ -3,11 +3,12 @@
 Four datasets are checked in three stages each:
 - `*_schema`: columns present, dtypes, batch not empty. A failure here stops before any content
   check (those would only fail again on the missing column).
-- `raw_*`: the batch as received: keys not null and unique, prices positive, every asset present,
-  macro values in range, release date not before observation date.
+- `raw_*`: the batch as received: keys not null and unique, prices positive, every asset present
+  and no symbol or series outside the universe (they name curated partitions and would be
+  expected on every later date), macro values in range, release date not before observation date.
 - `curated_*`: the batch merged over recent curated history (see `derive`): daily returns within
   the asset-class bound, no stale series, trading days only, no calendar gaps, every started
-  symbol present on every date.
+  symbol of the universe present on every date (a failure names the missing symbols).
 
 Severity: `error` (GX `critical`) stops the date; `warning` is recorded and shown.
 GX is imported lazily: importing it costs seconds.
@@ -21,6 +22,7 @@ from pipelines.config import Universe
 from pipelines.quality.config import QualityConfig
 
 ERROR, WARNING = "error", "warning"
+MAX_PRICE = 1e12  # above any real close; catches inf and unit blunders that are not jumps
 
 FLOAT_TYPES = ["float64", "float32", "Float64", "int64", "Int64"]
 DATE_TYPES = ["datetime64", "datetime64[ns]", "datetime64[us]", "datetime64[ms]", "datetime64[s]"]
@@ -69,9 +71,11 @@ def raw_prices_suite(cfg: QualityConfig, universe: Universe) -> list:
              column_list=["date", "symbol"]),
         _exp("ExpectColumnValuesToBeBetween", ERROR, "prices strictly positive",
              column="close", min_value=0, strict_min=True),
+        _exp("ExpectColumnValuesToBeBetween", ERROR, f"prices finite (at most {MAX_PRICE:.0e})",
+             column="close", max_value=MAX_PRICE),
         _exp("ExpectColumnDistinctValuesToContainSet", ERROR, "every asset of the universe present",
              column="symbol", value_set=symbols),
-        _exp("ExpectColumnValuesToBeInSet", WARNING, "no symbol outside the universe",
+        _exp("ExpectColumnValuesToBeInSet", ERROR, "no symbol outside the universe",
              column="symbol", value_set=symbols),
         _exp("ExpectColumnValuesToBeBetween", ERROR, "dates strictly increasing per symbol",
              column="date_step_days", min_value=0, strict_min=True),
@@ -94,8 +98,8 @@ def curated_prices_suite(cfg: QualityConfig) -> list:
              column="weekday", min_value=0, max_value=4),
         _exp("ExpectColumnValuesToBeBetween", ERROR, f"no gap over {gap} business days",
              column="business_day_gap", min_value=1, max_value=gap),
-        _exp("ExpectColumnPairValuesToBeEqual", ERROR, "every started symbol present on every date",
-             column_A="symbols_on_date", column_B="symbols_expected"),
+        _exp("ExpectColumnValuesToBeInSet", ERROR, "every started symbol present on every date",
+             column="symbols_missing", value_set=[""]),
         _exp("ExpectCompoundColumnsToBeUnique", ERROR, "one row per (date, symbol) after merge",
              column_list=["date", "symbol"]),
     ]
@@ -114,7 +118,7 @@ def raw_macro_suite(cfg: QualityConfig, universe: Universe) -> list:
              column_A="value", column_B="range_min", or_equal=True, ignore_row_if="either_value_is_missing"),
         _exp("ExpectColumnPairValuesAToBeGreaterThanB", ERROR, "value below the series' plausible maximum",
              column_A="range_max", column_B="value", or_equal=True, ignore_row_if="either_value_is_missing"),
-        _exp("ExpectColumnValuesToBeInSet", WARNING, "no series outside the universe",
+        _exp("ExpectColumnValuesToBeInSet", ERROR, "no series outside the universe",
              column="series", value_set=series),
     ]
 
