@@ -37,10 +37,15 @@ def test_total_return_matches_exact_repricing_to_second_order():
     assert approx == pytest.approx(exact_price - 1, abs=2e-6)
 
 
-def test_cash_accrues_act_360():
+def test_cash_accrues_the_bond_equivalent_yield_on_365_days():
+    """DGS3MO is quoted on an investment (bond-equivalent) basis: a 365-day year, not 360."""
     idx = pd.to_datetime(["2020-01-03", "2020-01-06"])
     c = cash_index(pd.Series([0.036, 0.02], index=idx))
-    assert c.iloc[1] / c.iloc[0] - 1 == pytest.approx(0.036 * 3 / 360, rel=1e-12)
+    assert c.iloc[1] / c.iloc[0] - 1 == pytest.approx(0.036 * 3 / 365, rel=1e-12)
+    # a year of a flat 5% yield earns 5% on this basis (act/360 would give 5.07%)
+    days = pd.date_range("2019-01-01", "2020-01-01", freq="D")
+    year = cash_index(pd.Series(0.05, index=days))
+    assert year.iloc[-1] / year.iloc[0] - 1 == pytest.approx((1 + 0.05 / 365) ** 365 - 1, rel=1e-12)
 
 
 def test_bundled_series_are_complete_and_plausible():

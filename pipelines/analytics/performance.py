@@ -43,13 +43,19 @@ def drawdown(r: pd.Series) -> tuple[float, pd.Timestamp | None, pd.Timestamp | N
     return float(dd[t]), peak_date, r.index[t], recovery
 
 
+def annualised(total: float, n: int) -> float | None:
+    """CAGR of a total return over n daily observations, 252 a year: the one definition the
+    tables and the reports use."""
+    return float((1.0 + total) ** (DAYS / n) - 1.0) if n else None
+
+
 def metrics(r: pd.Series, rf: pd.Series, bench: pd.Series | None = None,
             turnover: pd.Series | None = None, costs: pd.Series | None = None) -> dict[str, float | None]:
     """Metrics of daily returns `r` (indexed by date); `rf` and `bench` aligned on r's dates."""
     n = len(r)
     x = r.to_numpy(dtype=float)
     total = float(np.prod(1.0 + x) - 1.0)
-    cagr = float((1.0 + total) ** (DAYS / n) - 1.0) if n else None
+    cagr = annualised(total, n)
     vol = float(np.std(x, ddof=1) * np.sqrt(DAYS)) if n > 1 else None
     ex = x - rf.reindex(r.index).fillna(0.0).to_numpy(dtype=float)
     sd = np.std(ex, ddof=1) if n > 1 else 0.0
@@ -92,7 +98,9 @@ def performance_rows(portfolio_id: str, nav: pd.DataFrame, rf: pd.Series, bench:
         sel = nav[nav.index > start]
         if len(sel) < 2:
             continue
-        m = metrics(sel["daily_return"], rf, bench, sel["turnover"], sel["costs"])
+        # the initial purchase is not turnover: it is the portfolio being set up, not traded
+        turnover = sel["turnover"].where(sel.index != first, 0.0)
+        m = metrics(sel["daily_return"], rf, bench, turnover, sel["costs"])
         rows.append({"portfolio_id": portfolio_id, "horizon": window, "as_of": as_of.date(),
                      "start_date": sel.index[0].date(), "end_date": as_of.date(), "benchmark": benchmark, **m})
     df = pd.DataFrame(rows)

@@ -7,7 +7,10 @@ over Δt years (calendar days / 365) is approximated to second order:
 
 where y is the yield (decimal, semi-annual compounding), Δy_t = y_t - y_{t-1}, and D and C are
 the modified duration and convexity of a par bond with semi-annual coupons at y_{t-1}. Cash
-accrues the 3-month bill yield on an actual/360 basis: CASH_t = CASH_{t-1} (1 + y_{t-1} Δdays/360).
+accrues the 3-month bill yield in the convention it is quoted in: FRED's DGS3MO is the
+constant-maturity yield "quoted on an investment basis", the bond-equivalent yield on a 365-day
+year, so CASH_t = CASH_{t-1} (1 + y_{t-1} Δdays/365) (not act/360, the money-market convention
+of discount rates and Libor, which would overstate cash by 365/360 - 1 = 1.4% of the yield).
 Both use only yields known at t, so the derived series are point-in-time.
 """
 
@@ -47,10 +50,10 @@ def bond_total_return_index(yields: pd.Series, maturity_years: float, base: floa
 
 
 def cash_index(bill_yield: pd.Series, base: float = 100.0) -> pd.Series:
-    """Money-market accrual index from the 3-month bill yield (actual/360)."""
+    """Accrual index of the 3-month bill yield, a bond-equivalent yield: actual/365."""
     y = bill_yield.astype(float)
     if y.isna().any():
         raise ValueError(f"{bill_yield.name}: yields must be complete")
     days = y.index.to_series().diff().dt.days.to_numpy()[1:]
-    growth = 1.0 + y.to_numpy()[:-1] * days / 360.0
+    growth = 1.0 + y.to_numpy()[:-1] * days / 365.0
     return pd.Series(base * np.concatenate([[1.0], np.cumprod(growth)]), index=y.index)

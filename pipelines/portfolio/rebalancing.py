@@ -1,8 +1,8 @@
 """When to rebalance: calendar dates and drift bands.
 
-Calendar rules fire on the first trading day of a period on or after an anchor day (bt's
-RunMonthly is the default: the first trading day of each month), so the decision for D needs
-only D and the previous trading day. Drift bands compare current weights with the targets.
+Calendar rules fire on the first trading day on or after each anchor day (bt's RunMonthly is the
+default: the first trading day of each month), so the decision for D needs only D and the
+previous trading day. Drift bands compare current weights with the targets.
 """
 
 from __future__ import annotations
@@ -18,52 +18,49 @@ from pipelines.config import RebalanceRule
 EDGE_EPS = 1e-12
 
 
-def _period_keys(idx: pd.DatetimeIndex, frequency: str) -> np.ndarray:
-    if frequency == "weekly":
-        iso = idx.isocalendar()
-        return iso["year"].to_numpy(dtype=np.int64) * 100 + iso["week"].to_numpy(dtype=np.int64)
-    if frequency == "monthly":
-        return idx.year.to_numpy(dtype=np.int64) * 100 + idx.month.to_numpy(dtype=np.int64)
-    if frequency == "quarterly":
-        return idx.year.to_numpy(dtype=np.int64) * 10 + (idx.month.to_numpy(dtype=np.int64) - 1) // 3
-    if frequency == "annually":
-        return idx.year.to_numpy(dtype=np.int64)
-    raise ValueError(f"unknown rebalance frequency {frequency!r}")
+def _anchors_on_or_before(idx: pd.DatetimeIndex, rule: RebalanceRule) -> pd.DatetimeIndex:
+    """For each date, the latest anchor day on or before it. Anchors are calendar days: the
+    rule's weekday of each week (default Monday), or its month day (default the 1st) of each
+    month (quarterly: the quarter's first month; annually: January). A month day past the
+    month's last weekday is clamped to that weekday (its last trading day unless it is a
+    holiday, then the next trading day), so a month day of 28-31 never drops a month."""
+    day = idx.normalize()
+    if rule.frequency == "weekly":
+        monday = day - pd.to_timedelta(day.weekday, unit="D")
+        anchor = monday + pd.to_timedelta(rule.weekday or 0, unit="D")
+        return anchor.where(anchor <= day, anchor - pd.Timedelta(days=7))
+    step = {"monthly": 1, "quarterly": 3, "annually": 12}[rule.frequency]
+    k = rule.month_day or 1
+    month0 = (day.year.to_numpy() * 12 + day.month.to_numpy() - 1) // step * step  # period's anchor month
 
+    def clamped(months: np.ndarray) -> pd.DatetimeIndex:
+        first = pd.DatetimeIndex(pd.to_datetime({"year": months // 12, "month": months % 12 + 1, "day": 1}))
+        last = first + pd.to_timedelta(first.days_in_month - 1, unit="D")
+        last_weekday = last - pd.to_timedelta(np.maximum(last.weekday - 4, 0), unit="D")
+        day_k = first + pd.to_timedelta(k - 1, unit="D")
+        return pd.DatetimeIndex(np.where(day_k > last_weekday, last_weekday, day_k))
 
-def _eligible(idx: pd.DatetimeIndex, rule: RebalanceRule) -> np.ndarray:
-    """Days on or after the period's anchor day (the rule's weekday or month day)."""
-    if rule.frequency == "weekly" and rule.weekday is not None:
-        return idx.weekday.to_numpy() >= rule.weekday
-    if rule.month_day is not None:
-        day = idx.day.to_numpy()
-        month = idx.month.to_numpy()
-        first_month = {"monthly": month, "quarterly": (month - 1) // 3 * 3 + 1, "annually": 1}[rule.frequency]
-        return (month > first_month) | (day >= rule.month_day)
-    return np.ones(len(idx), dtype=bool)
+    anchor = clamped(month0)
+    before = clamped(month0 - step)
+    return pd.DatetimeIndex(np.where(anchor <= day, anchor, before))
 
 
 def calendar_mask(rule: RebalanceRule, index: Sequence[pd.Timestamp]) -> np.ndarray:
-    """(n_dates,) True where the calendar rule fires; position 0 has no previous day and fires
-    only if it is eligible (the engine always trades on inception anyway)."""
+    """(n_dates,) True where the calendar rule fires: on the first trading day on or after each
+    anchor day (bt's RunMonthly by default: the first trading day of each month). The decision
+    for D needs only D and the previous trading day: D fires when an anchor falls after the
+    previous trading day and on or before D (position 0, with no previous day, fires when it is
+    an anchor day; the engine always trades on inception anyway). A month day past a month's
+    last weekday is clamped to it, the same way for every frequency."""
     idx = pd.DatetimeIndex(index)
     n = len(idx)
     if rule.frequency == "daily":
         return np.ones(n, dtype=bool)
     if rule.frequency == "never" or n == 0:
         return np.zeros(n, dtype=bool)
-    keys = _period_keys(idx, rule.frequency)
-    ok = _eligible(idx, rule)
-    prev_ok = np.concatenate([[False], ok[:-1]])
-    same = np.concatenate([[False], keys[1:] == keys[:-1]])
-    return ok & ~(same & prev_ok)
-
-
-def is_calendar_rebalance(rule: RebalanceRule, date: pd.Timestamp, prev_date: pd.Timestamp | None) -> bool:
-    """Scalar form of `calendar_mask` (True on the first day ever)."""
-    if prev_date is None:
-        return True
-    return bool(calendar_mask(rule, [prev_date, date])[1])
+    anchors = _anchors_on_or_before(idx, rule)
+    prev = np.concatenate([[idx[0].normalize() - pd.Timedelta(days=1)], idx.normalize()[:-1]])
+    return np.asarray(anchors > pd.DatetimeIndex(prev))
 
 
 def band_widths(rule: RebalanceRule, symbols: Sequence[str], targets: np.ndarray) -> np.ndarray:

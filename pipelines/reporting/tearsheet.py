@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipelines.analytics.performance import annualised
+
 DAYS = 252
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -119,7 +121,6 @@ def key_figures(nav: pd.Series, start_value: float | None, risk_free: pd.Series,
                               "max_drawdown", "benchmark_return"), np.nan)
     base = float(start_value) if start_value else float(nav.iloc[0])
     rets = nav.pct_change().iloc[1:]
-    years = max((nav.index[-1] - nav.index[0]).days / 365.25, 1 / 365.25)
     prior = nav[nav.index.year < nav.index[-1].year]
     ytd_base = float(prior.iloc[-1]) if len(prior) else base
     ex = rets - risk_free.reindex(rets.index).fillna(0.0)
@@ -127,7 +128,8 @@ def key_figures(nav: pd.Series, start_value: float | None, risk_free: pd.Series,
     return {
         "nav": float(nav.iloc[-1]),
         "total_return": float(nav.iloc[-1] / base - 1),
-        "cagr": float((nav.iloc[-1] / base) ** (1 / years) - 1),
+        # one CAGR definition (252 observations a year): the performance table's
+        "cagr": annualised(float(nav.iloc[-1] / base - 1), len(nav) if start_value else len(nav) - 1),
         "ytd": float(nav.iloc[-1] / ytd_base - 1),
         "volatility": float(rets.std() * np.sqrt(DAYS)) if len(rets) > 1 else np.nan,
         "sharpe": float(ex.mean() / sd * np.sqrt(DAYS)) if len(rets) > 1 and sd > 0 else np.nan,

@@ -63,5 +63,5 @@ class TestCPPI:
         ctx = make_ctx(prices, "2000-01-03", ["SPX"], 2, nav_history=pd.Series(dtype=float))
         assert s.target_weights(ctx)["SPX"] == pytest.approx(0.3)  # 3 * (1 - 0.9)
         stale = pd.Series([1e6], index=[pd.Timestamp("1999-06-01")])
-        with pytest.raises(Exception, match="last NAV date"):
+        with pytest.raises(Exception, match="pre-trade NAV"):
             s.target_weights(make_ctx(prices, "2000-01-03", ["SPX"], 2, nav_history=stale))

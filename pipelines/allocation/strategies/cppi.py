@@ -7,14 +7,14 @@ Textbook rule at the close of each date t, on the portfolio value V_t:
 and the risky asset gets E_t, the safe asset (default: cash) 1 - E_t. With daily rebalancing and
 no gap, V stays above F while the risky asset's one-day loss stays below 1 / multiplier.
 
-Path dependence: the engine passes `ctx.nav_history`, the portfolio's NAV up to the previous
-trading date. V_0 is its first value (the NAV at the close of inception, after the first trades;
-the initial capital when trading is free), so the floor is anchored there. V_t for today is not
-known before trading, so the strategy reconstructs it: V_{t-1} (last NAV) grown by the return
-of the weights the rule gave for V_{t-1} over t-1 -> t. That is exact when the portfolio
-rebalances daily (`rebalance: {frequency: daily}`; add `min_trade_weight` to skip tiny trades),
-which CPPI needs; under a coarser calendar the exposure reacts only on rebalance dates anyway.
-On the first date (empty history) V_t / V_0 = 1, so E = multiplier * (1 - floor_pct).
+Path dependence: the engine passes `ctx.portfolio`: the portfolio's NAV up to the previous
+trading date and its real value at the close of D before trading (its holdings marked at D's
+prices). V_0 is the first NAV (the close of inception, after the first trades; the initial
+capital when trading is free), so the floor is anchored there, and V_t is the real pre-trade
+value, whatever tickets were skipped or however coarse the calendar. CPPI wants daily
+rebalancing (`rebalance: {frequency: daily}`; add `min_trade_weight` to skip tiny trades);
+under a coarser calendar the exposure reacts only on rebalance dates. On the first date (empty
+history) V_t / V_0 = 1, so E = multiplier * (1 - floor_pct).
 
 Example portfolio params:
 
@@ -94,28 +94,18 @@ class CPPI(Strategy):
         return self.params.floor_pct * (peak if self.params.ratchet else anchor)
 
     def current_value(self, ctx: AllocationContext) -> tuple[float, float, float]:
-        """(V_t estimate, V_0, running peak including V_t) from the NAV history; ratios when empty."""
-        p = self.params
-        nav = ctx.require_portfolio(self.name).nav_history
-        if len(nav) == 0:
+        """(V_t, V_0, running peak including V_t): V_t is the portfolio's real value at the close
+        of D before trading (what it holds, marked at D's prices), so skipped small tickets or a
+        coarse calendar never make the floor logic see a cushion the portfolio does not have.
+        Ratios (1, 1, 1) on the first date, before any NAV exists."""
+        view = ctx.require_portfolio(self.name)
+        if len(view.nav_history) == 0:
             return 1.0, 1.0, 1.0
-        values = nav.to_numpy(dtype=float)
-        v_prev, anchor, peak = float(values[-1]), float(values[0]), float(values.max())
-        e_prev = cppi_exposure(v_prev, self._floor(anchor, peak), p.multiplier, p.min_exposure,
-                               p.max_exposure)
-        prev_date = nav.index[-1]
-        index = ctx.prices.index
-        if len(index) < 2 or index[-2] != prev_date or index[-1] != ctx.date:
-            raise AllocationError(f"cppi: prices must hold the last NAV date {prev_date.date()} and "
-                                  f"{ctx.date.date()} as their last two rows")
-        safe = p.safe_asset or ctx.cash_symbol
-        cols = [ctx.prices.columns.get_loc(c) for c in (p.risky_asset, safe)]
-        rows = ctx.prices.to_numpy(dtype=float)[-2:, cols]
-        r = rows[1] / rows[0] - 1.0
-        if not np.all(np.isfinite(r)):
-            raise AllocationError(f"cppi: missing price for {p.risky_asset} or {safe} between "
-                                  f"{prev_date.date()} and {ctx.date.date()}")
-        value = v_prev * (1.0 + e_prev * r[0] + (1.0 - e_prev) * r[1])
+        value = float(view.nav)
+        if not (np.isfinite(value) and value > 0):
+            raise AllocationError(f"cppi: no pre-trade NAV for {ctx.date.date()} (got {value!r})")
+        values = view.nav_history.to_numpy(dtype=float)
+        anchor, peak = float(values[0]), float(values.max())
         return value, anchor, max(peak, value)
 
     def allocate(self, ctx: AllocationContext) -> Allocation:
