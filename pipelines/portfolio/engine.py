@@ -135,26 +135,32 @@ def history_need(cfg: PortfolioConfig, state: PortfolioState, strategy: Strategy
 
 def advance(cfg: PortfolioConfig, universe: Universe, prices: pd.DataFrame, state: PortfolioState,
             through: dt.date | pd.Timestamp, *, strategy: Strategy | None = None,
-            models: ModelSource | None = None) -> EngineResult:
+            models: ModelSource | None = None, kernel: str = "auto") -> EngineResult:
     """Advance `state` through every date of `prices` after `state.date` up to `through`.
 
     prices: closes of the portfolio's symbols and the cash symbol (see `history_need` for
         which rows); rows before the first run date supply lookback and stale marks.
     models: the point-in-time model outputs, for strategies whose `needs.models` is set.
+    kernel: "auto" (the engine's choice) or "stepping" (the general kernel for every
+        portfolio: how the tests check the vectorised kernel against it).
     """
+    if kernel not in ("auto", "stepping"):
+        raise ValueError(f"kernel must be 'auto' or 'stepping', got {kernel!r}")
     strategy = strategy or build_strategy(cfg)
     _check_columns(cfg, universe, prices)
     through = pd.Timestamp(through)
     if strategy.needs.models and models is None:
         raise AllocationError(f"{cfg.id}: strategy {cfg.strategy} reads models; pass `models`")
-    if state.date is not None and is_vectorisable(cfg, strategy):
+    vector = kernel == "auto" and is_vectorisable(cfg, strategy)
+    if state.date is not None and vector:
         full = _run(cfg, universe, prices, _run_dates(cfg, prices, None, through), PortfolioState.initial(cfg),
-                    strategy, models)
+                    strategy, models, vector)
         if _reproduces(full, state):
             return full.after(state.date)
         log.warning("%s: recomputing from inception does not reproduce the stored holdings of %s; "
                     "continuing from the stored state", cfg.id, state.date.date())
-    return _run(cfg, universe, prices, _run_dates(cfg, prices, state.date, through), state, strategy, models)
+    return _run(cfg, universe, prices, _run_dates(cfg, prices, state.date, through), state, strategy, models,
+                vector)
 
 
 def _check_columns(cfg: PortfolioConfig, universe: Universe, prices: pd.DataFrame) -> None:
@@ -234,7 +240,7 @@ def _carry_forward(P: np.ndarray, limit: int) -> np.ndarray:
 
 
 def _run(cfg: PortfolioConfig, universe: Universe, prices: pd.DataFrame, dates: pd.DatetimeIndex,
-         state: PortfolioState, strategy: Strategy, models: ModelSource | None) -> EngineResult:
+         state: PortfolioState, strategy: Strategy, models: ModelSource | None, vector: bool) -> EngineResult:
     if not len(dates):
         return tables.empty(state)
     if state.date is not None and dates[0] <= state.date:
@@ -249,7 +255,7 @@ def _run(cfg: PortfolioConfig, universe: Universe, prices: pd.DataFrame, dates: 
             f"{cfg.max_stale_days} trading days before")
     costs = CostArrays.build([cfg.costs], cfg.symbols, universe.asset_classes)
     try:
-        if state.date is None and is_vectorisable(cfg, strategy) and market.fresh.all():
+        if state.date is None and vector and market.fresh.all():
             out = _vectorised(cfg, strategy, market, costs)
             return tables.from_vectorised(cfg, universe, market.dates, market.marks, out, state)
         out = _stepping(cfg, universe, strategy, prices, market, q0, state, costs, models)
