@@ -179,7 +179,9 @@ def _run_dates(cfg: PortfolioConfig, prices: pd.DataFrame, after: pd.Timestamp |
     if after is not None:
         return idx[(idx > after) & (idx <= through)]
     ok = (idx >= pd.Timestamp(cfg.inception)) & (idx <= through)
-    complete = prices[cfg.symbols].notna().all(axis=1).to_numpy() & ok
+    complete = ok.copy()
+    for s in cfg.symbols:
+        complete &= np.isfinite(prices[s].to_numpy(dtype=float))
     if not complete.any():
         return idx[:0]
     return idx[ok & (idx >= idx[np.argmax(complete)])]

@@ -18,31 +18,30 @@ from pipelines.config import RebalanceRule
 EDGE_EPS = 1e-12
 
 
-def _anchors_on_or_before(idx: pd.DatetimeIndex, rule: RebalanceRule) -> pd.DatetimeIndex:
-    """For each date, the latest anchor day on or before it. Anchors are calendar days: the
-    rule's weekday of each week (default Monday), or its month day (default the 1st) of each
-    month (quarterly: the quarter's first month; annually: January). A month day past the
-    month's last weekday is clamped to that weekday (its last trading day unless it is a
-    holiday, then the next trading day), so a month day of 28-31 never drops a month."""
-    day = idx.normalize()
+def _anchors_on_or_before(days: np.ndarray, rule: RebalanceRule) -> np.ndarray:
+    """For each date (int64 days since 1970-01-01), the latest anchor day on or before it.
+    Anchors are calendar days: the rule's weekday of each week (default Monday), or its month
+    day (default the 1st) of each month (quarterly: the quarter's first month; annually:
+    January). A month day past the month's last weekday is clamped to that weekday (its last
+    trading day unless it is a holiday, then the next trading day), so a month day of 28-31
+    never drops a month."""
     if rule.frequency == "weekly":
-        monday = day - pd.to_timedelta(day.weekday, unit="D")
-        anchor = monday + pd.to_timedelta(rule.weekday or 0, unit="D")
-        return anchor.where(anchor <= day, anchor - pd.Timedelta(days=7))
+        weekday = (days + 3) % 7                        # 1970-01-01 was a Thursday
+        anchor = days - weekday + (rule.weekday or 0)
+        return np.where(anchor <= days, anchor, anchor - 7)
     step = {"monthly": 1, "quarterly": 3, "annually": 12}[rule.frequency]
     k = rule.month_day or 1
-    month0 = (day.year.to_numpy() * 12 + day.month.to_numpy() - 1) // step * step  # period's anchor month
+    months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    month0 = months // step * step                       # the period's anchor month
 
-    def clamped(months: np.ndarray) -> pd.DatetimeIndex:
-        first = pd.DatetimeIndex(pd.to_datetime({"year": months // 12, "month": months % 12 + 1, "day": 1}))
-        last = first + pd.to_timedelta(first.days_in_month - 1, unit="D")
-        last_weekday = last - pd.to_timedelta(np.maximum(last.weekday - 4, 0), unit="D")
-        day_k = first + pd.to_timedelta(k - 1, unit="D")
-        return pd.DatetimeIndex(np.where(day_k > last_weekday, last_weekday, day_k))
+    def clamped(m: np.ndarray) -> np.ndarray:
+        first = m.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+        last = (m + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - 1
+        last_weekday = last - np.maximum((last + 3) % 7 - 4, 0)
+        return np.minimum(first + k - 1, last_weekday)
 
     anchor = clamped(month0)
-    before = clamped(month0 - step)
-    return pd.DatetimeIndex(np.where(anchor <= day, anchor, before))
+    return np.where(anchor <= days, anchor, clamped(month0 - step))
 
 
 def calendar_mask(rule: RebalanceRule, index: Sequence[pd.Timestamp]) -> np.ndarray:
@@ -58,9 +57,9 @@ def calendar_mask(rule: RebalanceRule, index: Sequence[pd.Timestamp]) -> np.ndar
         return np.ones(n, dtype=bool)
     if rule.frequency == "never" or n == 0:
         return np.zeros(n, dtype=bool)
-    anchors = _anchors_on_or_before(idx, rule)
-    prev = np.concatenate([[idx[0].normalize() - pd.Timedelta(days=1)], idx.normalize()[:-1]])
-    return np.asarray(anchors > pd.DatetimeIndex(prev))
+    days = idx.values.astype("datetime64[D]").astype(np.int64)
+    prev = np.concatenate([[days[0] - 1], days[:-1]])
+    return _anchors_on_or_before(days, rule) > prev
 
 
 def band_widths(rule: RebalanceRule, symbols: Sequence[str], targets: np.ndarray) -> np.ndarray:

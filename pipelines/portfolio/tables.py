@@ -88,12 +88,20 @@ class _Parts:
         self.change_at, self.change_versions = change_at, change_versions
 
 
-def _versions_in_force(parts: _Parts, L: int, initial: str | None) -> np.ndarray:
-    """(L,) model version in force at each run position."""
-    out = np.full(L, initial, dtype=object)
-    for e, v in zip(parts.change_at, parts.change_versions, strict=True):
-        out[e:] = v
-    return out
+def _versions_in_force(parts: _Parts, L: int, initial: str | None) -> tuple[np.ndarray, list[str | None]]:
+    """The model version in force at each run position, as (L,) codes into a list of versions
+    (a handful of values over thousands of rows: no Python object per row)."""
+    values: list[str | None] = [initial]
+    if all(v == initial for v in parts.change_versions):
+        return np.zeros(L, dtype=np.int64), values
+    at_change = []
+    for v in parts.change_versions:
+        if v not in values:
+            values.append(v)
+        at_change.append(values.index(v))
+    change = np.searchsorted(np.asarray(parts.change_at), np.arange(L), side="right") - 1
+    codes = np.where(change >= 0, np.asarray(at_change, dtype=np.int64)[np.maximum(change, 0)], 0)
+    return codes, values
 
 
 def _result(cfg, universe, didx, P, out, state, parts: _Parts) -> EngineResult:
@@ -105,18 +113,18 @@ def _result(cfg, universe, didx, P, out, state, parts: _Parts) -> EngineResult:
     hist = state.nav_history
     prev0 = float(cfg.initial_capital) if state.nav is None else float(state.nav)
     prev = np.concatenate([[prev0], nav[:-1]])
-    in_force = _versions_in_force(parts, L, state.targets_version)
+    vcodes, vnames = _versions_in_force(parts, L, state.targets_version)
     nav_df = _frame({
         "date": didx, "portfolio_id": _const_str(pid, L), "nav": nav, "cash": cash,
         "invested": nav - cash, "costs": out.costs[0], "turnover": out.turnover[0],
         "daily_return": nav / prev - 1.0, "rebalanced": out.rebalanced[0],
-        "model_version": _obj_str(in_force)})
+        "model_version": _coded_str(vcodes, vnames)})
     t, n, qv = _held(out.seg_start, out.seg_q[0], L)
     price = P[t, n]
     mv = qv * price
     pos_df = _frame({"date": didx[t], "portfolio_id": _const_str(pid, len(t)),
                      "symbol": _str_take(cfg.symbols, n), "quantity": qv, "price": price,
-                     "market_value": mv, "weight": mv / nav[t], "model_version": _obj_str(in_force[t])})
+                     "market_value": mv, "weight": mv / nav[t], "model_version": _coded_str(vcodes[t], vnames)})
     trades_df = _trade_frame(pid, didx, cfg.symbols, parts, P)
     all_syms = [*cfg.symbols, universe.cash_symbol]
     Wc = np.concatenate([parts.W, 1.0 - parts.W.sum(axis=1, keepdims=True)], axis=1)
@@ -183,16 +191,26 @@ def _const_str(value: str, n: int):
     return ArrowStringArray(arr, dtype=_STR)
 
 
-def _obj_str(values: np.ndarray):
-    """A nullable string column from an object array of str / None (a few distinct values)."""
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+def _coded_str(codes: np.ndarray, names: Sequence[str | None]):
+    """A nullable string column names[codes] (None for a missing version), gathered by Arrow."""
+    names = list(names)
     if not _ARROW_STR:
-        return pd.array([None if c < 0 else uniques[c] for c in codes], dtype="string")
+        return pd.array([names[c] for c in codes], dtype="string")
     from pandas.arrays import ArrowStringArray
-    if not len(uniques):
+    if all(n is None for n in names):
         return ArrowStringArray(pa.nulls(len(codes), pa.large_string()), dtype=_STR)
-    idx = pa.array(codes, mask=codes < 0, type=pa.int64())
-    return ArrowStringArray(pa.array([str(u) for u in uniques], pa.large_string()).take(idx), dtype=_STR)
+    idx = pa.array(np.asarray(codes, dtype=np.int64), type=pa.int64())
+    return ArrowStringArray(pa.array(names, pa.large_string()).take(idx), dtype=_STR)
+
+
+def _obj_str(values: np.ndarray):
+    """A nullable string column from a short object array of str / None."""
+    values = np.asarray(values, dtype=object)
+    if not any(v is not None for v in set(values.tolist())):
+        return _coded_str(np.zeros(len(values), dtype=np.int64), [None])
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    names = [None, *map(str, uniques)]
+    return _coded_str(codes + 1, names)
 
 
 def _frame(columns: dict) -> pd.DataFrame:
