@@ -103,6 +103,12 @@ class Registry:
                       lambda p: p.write_text(json.dumps(full, indent=2, sort_keys=True, default=str)))
         return ModelRecord(name, version, trained_through, folder, full)
 
+    def names(self) -> list[str]:
+        """Every model name with at least one complete version."""
+        if not self.root.exists():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and any(p.glob("*/meta.json")))
+
     def records(self, name: str) -> list[ModelRecord]:
         """Every complete version of `name`, oldest training date first."""
         folder = self.root / name

@@ -7,7 +7,13 @@ on, so a refit already in the registry is loaded instead of re-trained (the per-
 
 A prediction for date D uses the latest refit with trained_through < D. The out-of-sample
 record stored with a refit is every earlier prediction whose label was known by R, scored
-against the naive baselines with the training rates of the refit that was in force.
+against the naive baselines with the training rates of the refit that was in force, each month
+labelled with the threshold of that refit; with it, the stationary-bootstrap interval of the
+log-loss difference to each baseline (below 0: the model's loss is lower).
+
+Every refit records its hyper-parameter trials (the grid of models.regime, with CV scores) and
+keeps each trial's fitted pipeline in its artifact, so every configuration tried has a
+walk-forward out-of-sample record (`trial_history`) for the evidence step's PBO.
 """
 
 from __future__ import annotations
@@ -16,19 +22,20 @@ import datetime as dt
 import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from models.evaluation import always_risk_on, previous_month, scores
+from models.evaluation import always_risk_on, log_loss_difference, previous_month, scores
 from models.regime import (
     Samples,
     TrainingSpec,
     fit_mixture,
     make_classifier,
     monthly_samples,
+    trial_id,
     tune_classifier,
 )
 from models.registry import ModelRecord, Registry, version_id
@@ -43,13 +50,20 @@ FIRST_REFIT = pd.Timestamp("1996-01-01")
 class ClassifierArtifact:
     pipeline: object
     features: tuple[str, ...]
-    threshold: float
+    threshold: float       # the label threshold of this refit (volatility: fitted on its months)
     base_rate: float
     prev: np.ndarray       # training samples' previous-month labels, for the baseline
     y: np.ndarray
+    target: str = "volatility"
+    trials: dict[str, object] = field(default_factory=dict)   # trial id -> pipeline fitted on all samples
 
     def probability(self, X: pd.DataFrame) -> np.ndarray:
         return self.pipeline.predict_proba(X[list(self.features)].to_numpy())[:, 1]
+
+    def trial_probabilities(self, X: pd.DataFrame) -> pd.DataFrame:
+        """(n, n_trials) risk-off probabilities of every trial configuration."""
+        Z = X[list(self.features)].to_numpy()
+        return pd.DataFrame({k: m.predict_proba(Z)[:, 1] for k, m in self.trials.items()}, index=X.index)
 
 
 def refit_dates(index: pd.DatetimeIndex, as_of: pd.Timestamp, schedule: Schedule = "annual",
@@ -79,16 +93,22 @@ class Refit:
     seconds: dict[str, float]
 
 
-def _oos(history: pd.DataFrame, known_by: pd.Timestamp) -> dict:
-    """Scores of the walk-forward predictions with labels known by `known_by`, vs baselines."""
+def _oos(history: pd.DataFrame, known_by: pd.Timestamp, seed: int = 0) -> dict:
+    """Scores of the walk-forward predictions with labels known by `known_by`, vs baselines,
+    and the bootstrap interval of the model's log loss minus each baseline's."""
     h = history[history["t1"] < known_by]
     if h.empty:
         return {"n": 0}
     y = h["y"].to_numpy()
-    return {"period": [str(h.index[0].date()), str(h.index[-1].date())],
-            "model": scores(y, h["p"].to_numpy()),
-            "always_risk_on": scores(y, h["p_always_on"].to_numpy()),
-            "previous_month": scores(y, h["p_previous"].to_numpy())}
+    out = {"period": [str(h.index[0].date()), str(h.index[-1].date())],
+           "model": scores(y, h["p"].to_numpy()),
+           "always_risk_on": scores(y, h["p_always_on"].to_numpy()),
+           "previous_month": scores(y, h["p_previous"].to_numpy())}
+    if len(h) >= 24:
+        out["log_loss_difference"] = {
+            base: log_loss_difference(y, h["p"].to_numpy(), h[col].to_numpy(), seed=seed)
+            for base, col in (("always_risk_on", "p_always_on"), ("previous_month", "p_previous"))}
+    return out
 
 
 def train_refit(registry: Registry, features: pd.DataFrame, prices: pd.DataFrame, R: pd.Timestamp,
@@ -111,16 +131,20 @@ def train_refit(registry: Registry, features: pd.DataFrame, prices: pd.DataFrame
         seconds[CLASSIFIER] = clf_rec.meta.get("training_seconds", 0.0)
     else:
         t0 = time.perf_counter()
-        best, cv_scores = tune_classifier(samples, spec)
-        pipe = make_classifier(best["C"], best["balanced"], spec.seed).fit(samples.X.to_numpy(),
-                                                                          samples.y.to_numpy())
-        art = ClassifierArtifact(pipe, tuple(spec.features), spec.threshold,
-                                 float(samples.y.mean()), samples.prev.to_numpy(), samples.y.to_numpy())
+        best, cv_scores, trials = tune_classifier(samples, spec)
+        X, y = samples.X.to_numpy(), samples.y.to_numpy()
+        fitted = {t["id"]: make_classifier(t["params"]["C"], t["params"]["balanced"], spec.seed).fit(X, y)
+                  for t in trials}
+        art = ClassifierArtifact(fitted[trial_id(best)], tuple(spec.features), samples.threshold,
+                                 float(samples.y.mean()), samples.prev.to_numpy(), y, spec.target, fitted)
         secs = time.perf_counter() - t0
         meta = {**common, "kind": "classifier", "features": list(spec.features),
-                "hyperparameters": best, "cv_metrics": cv_scores,
-                "oos_metrics": _oos(history, R), "training_seconds": secs,
-                "estimator": "StandardScaler+LogisticRegression, tuned by optuna TPESampler"}
+                "target": {"kind": spec.target, "threshold": samples.threshold,
+                           "vol_quantile": spec.vol_quantile if spec.target == "volatility" else None},
+                "hyperparameters": best, "cv_metrics": cv_scores, "trials": trials,
+                "oos_metrics": _oos(history, R, spec.seed), "training_seconds": secs,
+                "estimator": "StandardScaler+LogisticRegression, C and class weights by purged k-fold "
+                             "log loss over a fixed grid"}
         clf_rec = registry.save(CLASSIFIER, cv_version, trained_through, art, meta)
         seconds[CLASSIFIER] = secs
         trained = True
@@ -136,6 +160,8 @@ def train_refit(registry: Registry, features: pd.DataFrame, prices: pd.DataFrame
         meta = {**common, "kind": "mixture", "features": list(spec.gmm_features),
                 "hyperparameters": {"n_components": info["n_components"], "covariance_type": "full"},
                 "cv_metrics": {"bic": info["bic"]}, "oos_metrics": {}, "regimes": info["profile"],
+                "trials": [{"id": f"n_components={k}", "params": {"n_components": k}, "cv": {"bic": b}}
+                           for k, b in info["bic"].items()],
                 "training_seconds": secs,
                 "estimator": "StandardScaler+GaussianMixture, components by BIC"}
         mx_rec = registry.save(MIXTURE, mx_version, trained_through, mixture, meta)
@@ -146,18 +172,19 @@ def train_refit(registry: Registry, features: pd.DataFrame, prices: pd.DataFrame
 
 def _predict_months(art: ClassifierArtifact, samples_all: Samples, start: pd.Timestamp,
                     stop: pd.Timestamp | None) -> pd.DataFrame:
-    """Walk-forward rows for sample months in (start, stop] predicted by `art`."""
+    """Walk-forward rows for sample months in (start, stop] predicted by `art`, labelled with
+    its threshold."""
     X = samples_all.X
     sel = (X.index > start) & (True if stop is None else X.index <= stop)
     if not np.any(sel):
         return pd.DataFrame(columns=["y", "t1", "p", "p_always_on", "p_previous"])
-    y = samples_all.y[sel].to_numpy()
+    months = samples_all.subset(sel).relabel(art.threshold)
     n = int(sel.sum())
     return pd.DataFrame({
-        "y": y, "t1": samples_all.t1[sel].to_numpy(), "p": art.probability(X[sel]),
+        "y": months.y.to_numpy(), "t1": months.t1.to_numpy(), "p": art.probability(months.X),
         "p_always_on": always_risk_on(art.y, n),
-        "p_previous": previous_month(art.prev, art.y, samples_all.prev[sel].to_numpy())},
-        index=X.index[sel])
+        "p_previous": previous_month(art.prev, art.y, months.prev.to_numpy())},
+        index=months.X.index)
 
 
 def walk_forward(registry: Registry, features: pd.DataFrame, prices: pd.DataFrame,
@@ -181,6 +208,31 @@ def walk_forward(registry: Registry, features: pd.DataFrame, prices: pd.DataFram
     return refits, history
 
 
-def oos_summary(history: pd.DataFrame) -> dict:
+def trial_history(registry: Registry, features: pd.DataFrame, months: pd.DatetimeIndex,
+                  as_of: pd.Timestamp) -> pd.DataFrame:
+    """(months, trials) walk-forward risk-off probabilities of every trial configuration: each
+    month end m predicted by the trial's pipeline of the latest refit trained before m (only
+    refits trained by `as_of`, only trial ids every refit has)."""
+    records = [r for r in registry.records(CLASSIFIER) if pd.Timestamp(r.trained_through) <= as_of]
+    if not records:
+        return pd.DataFrame(index=months[:0])
+    X = features.reindex(months)
+    parts = []
+    for i, rec in enumerate(records):
+        lo = pd.Timestamp(rec.trained_through)
+        hi = pd.Timestamp(records[i + 1].trained_through) if i + 1 < len(records) else pd.Timestamp(as_of)
+        rows = X[(X.index > lo) & (X.index <= hi)].dropna()
+        if rows.empty:
+            continue
+        art = registry.load(rec, rows.index[0].date())
+        if art.trials:
+            parts.append(art.trial_probabilities(rows))
+    if not parts:
+        return pd.DataFrame(index=months[:0])
+    out = pd.concat(parts, join="inner")
+    return out[~out.index.duplicated(keep="last")].sort_index()
+
+
+def oos_summary(history: pd.DataFrame, seed: int = 0) -> dict:
     """Scores of the whole walk-forward history with labels known (all of it)."""
-    return _oos(history, pd.Timestamp.max)
+    return _oos(history, pd.Timestamp.max, seed)

@@ -110,6 +110,14 @@ class Settings:
     def portfolios_path(self) -> Path:
         return self.config_dir / "portfolios.yaml"
 
+    @property
+    def evidence_path(self) -> Path:
+        return self.config_dir / "evidence.yaml"
+
+    @cached_property
+    def evidence(self) -> EvidenceConfig:
+        return load_evidence(self.evidence_path)
+
 
 # --------------------------------------------------------------------------- universe
 
@@ -384,3 +392,48 @@ def portfolio_where(path: Path, entry: Any, i: int) -> str:
     """How messages name a portfolio entry: the file and the id (or its position)."""
     pid = entry.get("id", f"#{i}") if isinstance(entry, dict) else f"#{i}"
     return f"{path}: portfolio '{pid}'"
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+class CPCVConfig(_Strict):
+    groups: int = Field(6, ge=3, le=16)
+    test_groups: int = Field(2, ge=1, le=8)
+    embargo: float = Field(0.01, ge=0, lt=0.5)
+
+    @model_validator(mode="after")
+    def _fewer_test_groups(self) -> CPCVConfig:
+        if self.test_groups >= self.groups:
+            raise ValueError("test_groups must be fewer than groups")
+        return self
+
+
+class EvidenceConfig(_Strict):
+    """How the analytics step tests each portfolio's edge (`config/evidence.yaml`)."""
+
+    reference: PortfolioId = "static_60_40"
+    level: float = Field(0.95, gt=0.5, lt=1)
+    seed: int = Field(7, ge=0)
+    bootstrap_reps: int = Field(1000, ge=100, le=100_000)
+    spa_reps: int = Field(1000, ge=100, le=100_000)
+    cpcv: CPCVConfig = CPCVConfig()
+    pbo_blocks: int = Field(8, ge=2, le=16)
+
+    @field_validator("pbo_blocks")
+    @classmethod
+    def _even(cls, v: int) -> int:
+        if v % 2:
+            raise ValueError("pbo_blocks must be even")
+        return v
+
+
+def load_evidence(path: Path) -> EvidenceConfig:
+    """The evidence settings; the defaults when the file is absent."""
+    if not path.exists():
+        return EvidenceConfig()
+    raw = _read_yaml(path)
+    try:
+        return EvidenceConfig.model_validate(raw or {})
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {format_errors(exc)}") from exc

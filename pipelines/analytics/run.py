@@ -1,5 +1,6 @@
-"""The analytics step: after the load, compute performance and attribution of every portfolio
-from the warehouse (read-only) and write them through the single writer in one transaction.
+"""The analytics step: after the load, compute performance, attribution, the factor tables and
+the evidence of every portfolio from the warehouse (read-only) and write them through the single
+writer in one transaction.
 
 Analytics are recomputed whole each run (seconds for the default set), so they always match
 the NAV and positions they were computed from.
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -16,9 +19,11 @@ import pandas as pd
 from pipelines import lake
 from pipelines.allocation import catalog
 from pipelines.analytics.attribution import brinson_fachler, linked_table, segment_returns
+from pipelines.analytics.evidence_rows import daily_returns, evidence_frame
 from pipelines.analytics.factor_attribution import compute_factor_rows
 from pipelines.analytics.performance import performance_rows
-from pipelines.config import Settings, Universe
+from pipelines.config import PortfolioConfig, Settings, Universe
+from pipelines.modeling.trials import recorded_trials
 from pipelines.warehouse.db import connect
 from pipelines.warehouse.sql_files import load_sql
 from pipelines.warehouse.writer import transaction
@@ -69,9 +74,17 @@ def _benchmark_segments(bench: str, dates: pd.DatetimeIndex, prices: pd.DataFram
     return None
 
 
-def compute(settings: Settings, as_of: dt.date, run_id: str) -> dict[str, pd.DataFrame]:
-    """Performance and attribution frames of every configured portfolio with NAV rows."""
-    universe = settings.universe
+@dataclass(frozen=True)
+class Inputs:
+    """What the analytics read once: the configured portfolios, each one's NAV rows
+    (date-indexed) and holdings (date x symbol), and the lake's closes up to the date."""
+
+    portfolios: list[PortfolioConfig]
+    navs: dict[str, tuple[pd.DataFrame, pd.DataFrame]]
+    prices: pd.DataFrame
+
+
+def read_inputs(settings: Settings, as_of: dt.date) -> Inputs:
     portfolios = catalog.portfolios(settings)
     ids = [p.id for p in portfolios]
     with connect(settings, read_only=True) as con:
@@ -85,9 +98,18 @@ def compute(settings: Settings, as_of: dt.date, run_id: str) -> dict[str, pd.Dat
         n = n.set_index("date").sort_index()
         q = pos[pos["portfolio_id"] == pid].pivot(index="date", columns="symbol", values="quantity")
         inputs[pid] = (n, q.fillna(0.0))
+    return Inputs(portfolios, inputs, prices)
+
+
+def compute(settings: Settings, as_of: dt.date, run_id: str, data: Inputs | None = None
+            ) -> dict[str, pd.DataFrame]:
+    """Performance and attribution frames of every configured portfolio with NAV rows."""
+    universe = settings.universe
+    data = data or read_inputs(settings, as_of)
+    inputs, prices = data.navs, data.prices
     rf = prices[universe.cash_symbol].pct_change()
     perf, attr = [], []
-    for cfg in portfolios:
+    for cfg in data.portfolios:
         if cfg.id not in inputs:
             continue
         n, q = inputs[cfg.id]
@@ -116,12 +138,27 @@ def compute(settings: Settings, as_of: dt.date, run_id: str) -> dict[str, pd.Dat
     return {k: v.assign(run_id=run_id) for k, v in out.items() if len(v)}
 
 
+def compute_evidence(settings: Settings, as_of: dt.date, run_id: str, data: Inputs) -> pd.DataFrame:
+    """The `evidence` rows (pipelines.analytics.evidence_rows), the trials counted from the
+    model registry."""
+    t0 = time.perf_counter()
+    returns = daily_returns({pid: n for pid, (n, _) in data.navs.items()}, data.prices)
+    trials = recorded_trials(settings.models_dir, as_of)
+    frame = evidence_frame(data.portfolios, returns, settings.universe.cash_symbol, trials, settings.evidence,
+                           as_of, run_id)
+    log.info("evidence: %d rows in %.1f s (%d model trials recorded: %s)", len(frame),
+             time.perf_counter() - t0, sum(trials.values()), trials)
+    return frame
+
+
 def compute_and_store(settings: Settings, as_of: dt.date, run_id: str) -> dict[str, int]:
-    """Compute analytics and replace each portfolio's rows in one transaction."""
-    frames = compute(settings, as_of, run_id)
-    portfolios = catalog.portfolios(settings)
+    """Compute analytics and replace each portfolio's rows in one transaction (the evidence of
+    the whole set: its trial count and family depend on every portfolio in it)."""
+    data = read_inputs(settings, as_of)
+    frames = compute(settings, as_of, run_id, data)
     factor = compute_factor_rows(settings, as_of, run_id)  # factor_exposures, factor_attribution
-    ids = [p.id for p in portfolios]
+    evidence = compute_evidence(settings, as_of, run_id, data)
+    ids = [p.id for p in data.portfolios]
     with transaction(settings) as w:
         for table, df in frames.items():
             path = w.stage(df)
@@ -131,6 +168,9 @@ def compute_and_store(settings: Settings, as_of: dt.date, run_id: str) -> dict[s
             w.run(f"app/factor_delete_{table}.sql", {"ids": ids})
             if len(df):
                 w.insert(table, df)
-    rows = {k: len(v) for k, v in {**frames, **factor}.items()}
+        w.run("app/evidence_delete.sql")
+        if len(evidence):
+            w.insert("evidence", evidence)
+    rows = {k: len(v) for k, v in {**frames, **factor, "evidence": evidence}.items()}
     log.info("analytics written: %s", rows)
     return rows

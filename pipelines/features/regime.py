@@ -65,3 +65,14 @@ def forward_excess_return(prices: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.S
     eq = prices[EQUITY].reindex(dates)
     cash = prices[CASH].reindex(dates)
     return (eq.shift(-1) / eq) - (cash.shift(-1) / cash)
+
+
+def forward_realised_vol(prices: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.Series:
+    """Annualised realised volatility of the S&P 500's daily returns from each date of `dates`
+    (exclusive) to the next one (inclusive): the volatility of the month that follows a month
+    end (NaN for the last date, whose next month is not over)."""
+    r = prices[EQUITY].pct_change(fill_method=None)
+    r = r[(r.index > dates[0]) & (r.index <= dates[-1])] if len(dates) else r.iloc[:0]
+    period = np.searchsorted(dates.to_numpy(), r.index.to_numpy(), side="left") - 1   # index of the start date
+    vol = r.groupby(period).std() * np.sqrt(252.0)
+    return pd.Series(vol.reindex(np.arange(len(dates))).to_numpy(), index=dates)

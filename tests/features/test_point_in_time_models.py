@@ -51,7 +51,7 @@ def test_fama_french_months_wait_for_their_release(lake_data):
 def test_prediction_for_d_ignores_later_rows(lake_data, tmp_path):
     settings, full = lake_data
     R, D = pd.Timestamp("2010-01-04"), pd.Timestamp("2010-03-15")
-    spec = TrainingSpec(n_trials=4)
+    spec = TrainingSpec(c_grid=(0.1, 1.0))
     probs = []
     for i, data in enumerate([full, full.truncated(D)]):
         reg = Registry(tmp_path / str(i) / "models")

@@ -113,6 +113,11 @@ def test_tuning_is_reproducible_with_a_fixed_seed():
     t1 = _t1(n)
     X = pd.DataFrame(rng.normal(size=(n, 4)), index=t1.index, columns=list("abcd"))
     y = pd.Series((X["a"] + rng.normal(size=n) > 0.3).astype(int), index=t1.index)
-    s = Samples(X, y, t1, y.shift(1).fillna(0).astype(int))
-    spec = TrainingSpec(n_trials=6, seed=3, features=tuple("abcd"))
-    assert tune_classifier(s, spec) == tune_classifier(s, spec)
+    prev = y.shift(1).fillna(0).astype(int)
+    s = Samples(X, y, t1, prev, y.astype(float), prev.astype(float), 0.5)
+    spec = TrainingSpec(c_grid=(0.01, 1.0, 10.0), seed=3, features=tuple("abcd"))
+    best, cv, trials = tune_classifier(s, spec)
+    assert (best, cv, trials) == tune_classifier(s, spec)
+    # every configuration of the grid is a recorded trial, the best has the lowest CV log loss
+    assert [t["params"] for t in trials] == spec.grid() and len(trials) == 6
+    assert cv == min((t["cv"] for t in trials), key=lambda c: c["log_loss"]) and best in spec.grid()

@@ -65,3 +65,43 @@ def sharpe_difference_ci(a: np.ndarray, b: np.ndarray, *, confidence: float = 0.
     ci = bs.conf_int(diff, reps=reps, method=method, size=confidence)
     return SharpeDifference(float(diff(a, b)[0]), float(ci[0, 0]), float(ci[1, 0]),
                             confidence, float(blen), reps, seed)
+
+
+def sharpe_difference_cis(returns: np.ndarray, pairs: list[tuple[int, int]], *, block: float,
+                          confidence: float = 0.95, reps: int = 1000, seed: int = 0,
+                          periods_per_year: int = 1) -> list[SharpeDifference]:
+    """`sharpe_difference_ci` for many pairs of columns of one (T, K) panel at once, all on the
+    same stationary-bootstrap resamples (one block length, one seed).
+
+    Each resample is a vector of counts (how often each date was drawn; the indices come from
+    arch's `StationaryBootstrap`, so the draws equal those `sharpe_difference_ci` makes with
+    the same block and seed); every column's mean and variance in every resample are then two
+    matrix products, instead of one pass over the data per resample and pair."""
+    X = np.asarray(returns, dtype=float)
+    if X.ndim != 2 or not np.isfinite(X).all():
+        raise ValueError(f"returns must be a finite (T, K) panel, got shape {X.shape}")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
+    T = len(X)
+    bs = StationaryBootstrap(block, X, seed=seed)
+    counts = np.empty((reps, T))
+    for r in range(reps):
+        counts[r] = np.bincount(bs.update_indices(), minlength=T)
+    used = sorted({k for p in pairs for k in p})
+    Xu = X[:, used]
+    mean = counts @ Xu / T
+    var = (counts @ Xu ** 2 - T * mean ** 2) / (T - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        boot = mean / np.sqrt(var)                       # (reps, used) Sharpe ratios
+    full = Xu.mean(axis=0) / Xu.std(axis=0, ddof=1)
+    col = {k: i for i, k in enumerate(used)}
+    scale = np.sqrt(periods_per_year)
+    tail = (1 - confidence) / 2
+    out = []
+    for a, b in pairs:
+        d = scale * (boot[:, col[a]] - boot[:, col[b]])
+        d = d[np.isfinite(d)]
+        lo, hi = np.percentile(d, [100 * tail, 100 * (1 - tail)])
+        out.append(SharpeDifference(float(scale * (full[col[a]] - full[col[b]])), float(lo), float(hi),
+                                    confidence, float(block), reps, seed))
+    return out
