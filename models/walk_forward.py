@@ -213,7 +213,9 @@ def trial_history(registry: Registry, features: pd.DataFrame, months: pd.Datetim
     """(months, trials) walk-forward risk-off probabilities of every trial configuration: each
     month end m predicted by the trial's pipeline of the latest refit trained before m (only
     refits trained by `as_of`, only trial ids every refit has)."""
-    records = [r for r in registry.records(CLASSIFIER) if pd.Timestamp(r.trained_through) <= as_of]
+    by_date = {r.trained_through: r for r in registry.records(CLASSIFIER)   # the one `latest` serves
+               if pd.Timestamp(r.trained_through) <= as_of}
+    records = [by_date[d] for d in sorted(by_date)]
     if not records:
         return pd.DataFrame(index=months[:0])
     X = features.reindex(months)

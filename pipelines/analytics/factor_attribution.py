@@ -37,7 +37,7 @@ from models.factor_model import ols_fit
 from models.factors import FACTORS, FactorPanel, build_panel
 from pipelines.allocation import catalog
 from pipelines.config import Settings
-from pipelines.features.inputs import load_inputs
+from pipelines.features.inputs import MarketInputs, load_inputs
 from pipelines.warehouse.db import connect
 from pipelines.warehouse.sql_files import load_sql
 
@@ -179,9 +179,11 @@ def portfolio_factor_rows(pid: str, weights: np.ndarray, dates: list[pd.Timestam
     return exp, attr
 
 
-def compute_factor_rows(settings: Settings, as_of: dt.date, run_id: str) -> dict[str, pd.DataFrame]:
+def compute_factor_rows(settings: Settings, as_of: dt.date, run_id: str,
+                        data: MarketInputs | None = None) -> dict[str, pd.DataFrame]:
     """`factor_exposures` (portfolio rows) and `factor_attribution` frames of every configured
-    portfolio with NAV rows, as known at the close of `as_of`."""
+    portfolio with NAV rows, as known at the close of `as_of` (`data`: the lake read at
+    `as_of`, when the caller has it)."""
     ids = [p.id for p in catalog.portfolios(settings)]
     with connect(settings, read_only=True) as con:
         navs = con.execute(load_sql("app/factor_month_end_nav.sql"), {"ids": ids}).df()
@@ -192,7 +194,7 @@ def compute_factor_rows(settings: Settings, as_of: dt.date, run_id: str) -> dict
     navs["date"] = pd.to_datetime(navs["date"])
     pos["date"] = pd.to_datetime(pos["date"])
     universe = settings.universe
-    data = load_inputs(settings, as_of)
+    data = data if data is not None else load_inputs(settings, as_of)
     panel = build_panel(data, settings.universe.stocks)
     cash = universe.cash_symbol
     assets = [s for s in universe.symbols if s != cash]

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipelines import lake
 from pipelines.allocation import catalog
 from pipelines.analytics.attribution import brinson_fachler, linked_table, segment_returns
 from pipelines.analytics.evidence_rows import daily_returns, evidence_frame
 from pipelines.analytics.factor_attribution import compute_factor_rows
+from pipelines.analytics.learned import learned_results
 from pipelines.analytics.performance import performance_rows
 from pipelines.config import PortfolioConfig, Settings, Universe
+from pipelines.features.inputs import MarketInputs, load_inputs
 from pipelines.modeling.trials import recorded_trials
 from pipelines.warehouse.db import connect
 from pipelines.warehouse.sql_files import load_sql
@@ -81,7 +82,11 @@ class Inputs:
 
     portfolios: list[PortfolioConfig]
     navs: dict[str, tuple[pd.DataFrame, pd.DataFrame]]
-    prices: pd.DataFrame
+    market: MarketInputs
+
+    @property
+    def prices(self) -> pd.DataFrame:
+        return self.market.prices
 
 
 def read_inputs(settings: Settings, as_of: dt.date) -> Inputs:
@@ -90,7 +95,7 @@ def read_inputs(settings: Settings, as_of: dt.date) -> Inputs:
     with connect(settings, read_only=True) as con:
         navs = con.execute(load_sql("app/analytics_inputs.sql"), {"ids": ids}).df()
         pos = con.execute(load_sql("app/analytics_positions.sql"), {"ids": ids}).df()
-    prices = lake.read_prices_wide(settings, as_of)
+    market = load_inputs(settings, as_of)
     navs["date"] = pd.to_datetime(navs["date"])
     pos["date"] = pd.to_datetime(pos["date"])
     inputs = {}
@@ -98,7 +103,7 @@ def read_inputs(settings: Settings, as_of: dt.date) -> Inputs:
         n = n.set_index("date").sort_index()
         q = pos[pos["portfolio_id"] == pid].pivot(index="date", columns="symbol", values="quantity")
         inputs[pid] = (n, q.fillna(0.0))
-    return Inputs(portfolios, inputs, prices)
+    return Inputs(portfolios, inputs, market)
 
 
 def compute(settings: Settings, as_of: dt.date, run_id: str, data: Inputs | None = None
@@ -144,8 +149,9 @@ def compute_evidence(settings: Settings, as_of: dt.date, run_id: str, data: Inpu
     t0 = time.perf_counter()
     returns = daily_returns({pid: n for pid, (n, _) in data.navs.items()}, data.prices)
     trials = recorded_trials(settings.models_dir, as_of)
+    learned = learned_results(settings, as_of, data.portfolios, data.market)
     frame = evidence_frame(data.portfolios, returns, settings.universe.cash_symbol, trials, settings.evidence,
-                           as_of, run_id)
+                           as_of, run_id, learned)
     log.info("evidence: %d rows in %.1f s (%d model trials recorded: %s)", len(frame),
              time.perf_counter() - t0, sum(trials.values()), trials)
     return frame
@@ -156,7 +162,7 @@ def compute_and_store(settings: Settings, as_of: dt.date, run_id: str) -> dict[s
     the whole set: its trial count and family depend on every portfolio in it)."""
     data = read_inputs(settings, as_of)
     frames = compute(settings, as_of, run_id, data)
-    factor = compute_factor_rows(settings, as_of, run_id)  # factor_exposures, factor_attribution
+    factor = compute_factor_rows(settings, as_of, run_id, data.market)  # factor_exposures, factor_attribution
     evidence = compute_evidence(settings, as_of, run_id, data)
     ids = [p.id for p in data.portfolios]
     with transaction(settings) as w:

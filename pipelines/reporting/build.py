@@ -63,7 +63,57 @@ INDEX_FORMATS = {"nav": "money", "total_return": "ret", "cagr": "ret", "ytd": "r
                  "sharpe": "ratio", "max_drawdown": "ret", "benchmark_return": "ret"}
 
 
-def index_page(rows: list[dict], run_id: str | None, earlier_runs: list[str]) -> str:
+def evidence_section(rows: list[dict], family: dict | None) -> str:
+    """The family's reality check and SPA against the reference, and each portfolio's verdicts."""
+    verdicts = [r for r in rows if r.get("evidence")]
+    if not verdicts and family is None:
+        return H.section("evidence-section", "Evidence of outperformance",
+                         H.note("No evidence rows (table `evidence`) yet: run the analytics step."))
+    body = ""
+    if family is not None:
+        level = family["confidence"]
+        spa_yes = family["spa"] <= 1 - level
+        body += H.figures([
+            (f"Dynamic portfolios vs {family['reference']}", str(family["size"]), ""),
+            ("White's reality check p", H.fmt_num(family["reality_check"], 3), ""),
+            ("Hansen's SPA p", H.fmt_num(family["spa"], 3), "pos" if spa_yes else "neg"),
+        ])
+        body += H.note(
+            f"Null: no dynamic portfolio has a higher Sharpe ratio than {family['reference']} (daily excess "
+            f"returns rescaled to its volatility, stationary bootstrap). "
+            + (f"At {H.fmt_pct(level, 0)} confidence the family beats it: at least one strategy's edge is "
+               f"not luck (which one, the rows say)." if spa_yes else
+               f"At {H.fmt_pct(level, 0)} confidence the family does not beat it: the best backtest is "
+               f"within what luck gives over {family['size']} strategies."))
+    if verdicts:
+        shown = pd.DataFrame([{"portfolio_id": r["portfolio_id"], **r["evidence"]} for r in verdicts])
+        table = H.table(shown, {"dsr": "ratio", "n_trials": "int"}, table_id="evidence-verdicts",
+                        links={"portfolio_id": "{value}.html"}, compact=True,
+                        headers={"portfolio_id": "portfolio", "benchmark": "vs its benchmark",
+                                 "reference": "vs the reference", "dsr": "DSR", "n_trials": "trials"})
+        survivors = [r["portfolio_id"] for r in verdicts if r["survivor_stocks"]]
+        for pid in survivors:
+            table = table.replace(f">{H.esc(pid)}</a>", f">{H.esc(pid)}</a> {SURVIVOR_MARK}", 1)
+        body += table + H.note(
+            "yes: every test applied agrees (deflated Sharpe ratio, bootstrap interval of the Sharpe difference, the "
+            "family's SPA, PBO for learned strategies); each page has the figures."
+            + (f" {SURVIVOR_MARK}: stocks picked with hindsight (survivorship bias); their verdicts, and the "
+               f"family's p-values they enter, are about the backtest, not an achievable edge." if survivors else ""))
+    return H.section("evidence-section", "Evidence of outperformance", body)
+
+
+def evidence_verdicts(ev: pd.DataFrame) -> dict | None:
+    """One index row's verdicts: 'yes' / 'no' against each comparison, the DSR and trials."""
+    if ev.empty:
+        return None
+    out = {"benchmark": "–", "reference": "–"}
+    for _, row in ev.iterrows():
+        out[row["comparison"]] = f"{'yes' if row['outperformance'] else 'no'} ({row['compared_with']})"
+    return {**out, "dsr": float(ev["dsr"].iloc[0]), "n_trials": int(ev["n_trials"].iloc[0])}
+
+
+def index_page(rows: list[dict], run_id: str | None, earlier_runs: list[str],
+               family: dict | None = None) -> str:
     df = pd.DataFrame(rows)
     body = ""
     if df.empty:
@@ -91,6 +141,7 @@ def index_page(rows: list[dict], run_id: str | None, earlier_runs: list[str]) ->
         body += H.section("portfolios-section", "Portfolios", table + H.note(
             "Since inception unless stated; YTD is a plain return since the last close of the previous "
             "year. Benchmark return: the benchmark over the portfolio's own dates."))
+        body += evidence_section(rows, family)
     if earlier_runs:
         body += H.section("runs", "Reports of earlier runs",
                           H.link_list([(f"runs/{r}/index.html", r) for r in earlier_runs]))
@@ -137,18 +188,20 @@ def write_reports(settings: Settings, run_id: str | None = None,
     for pid in report.reported:
         ctx = PageContext(report.portfolio(pid), run_id=run_id, cache=cache)
         c = ctx.data.caveats
-        rows.append({**ctx.figures, "survivor_stocks": bool(c.survivor_stocks), "price_index": c.price_index})
+        rows.append({**ctx.figures, "survivor_stocks": bool(c.survivor_stocks), "price_index": c.price_index,
+                     "evidence": evidence_verdicts(ctx.data.evidence)})
         path = target / f"{pid}.html"
         _write(path, portfolio_page(ctx))
         pages[pid] = path
     earlier = sorted((p.name for p in (out / "runs").glob("*") if p.is_dir()), reverse=True)[:30] \
         if (out / "runs").exists() else []
     index = target / "index.html"
-    _write(index, index_page(rows, run_id, [] if run_dir else earlier))
+    family = report.family()
+    _write(index, index_page(rows, run_id, [] if run_dir else earlier, family))
     if run_dir is not None:  # the run's pages are also the latest ones
         for path in [*pages.values()]:
             shutil.copyfile(path, out / path.name)
-        _write(out / "index.html", index_page(rows, run_id, earlier))
+        _write(out / "index.html", index_page(rows, run_id, earlier, family))
         index = out / "index.html"
     log.info("wrote %d portfolio reports and %s", len(pages), index)
     return ReportResult(index=index, pages=pages, run_dir=run_dir)

@@ -1,7 +1,8 @@
 """What the reports show, read from the warehouse in one read-only connection: one query per
 table for all reported portfolios (sql/reporting/*.sql), split by portfolio in memory.
 
-Tables written by later steps (`performance`, `attribution`, `regimes`, the factor tables)
+Tables written by later steps (`performance`, `attribution`, `regimes`, the factor tables,
+`evidence`)
 and the lake's `prices` view may be missing from a given warehouse; their absence yields empty
 frames, and the page says so instead of failing.
 """
@@ -47,6 +48,7 @@ class PortfolioData:
     attribution: pd.DataFrame
     factor_exposures: pd.DataFrame    # date, factor, exposure, risk_contribution, r_squared, coverage
     factor_attribution: pd.DataFrame  # factor, since_start, last_12m, ytd, last_exposure, months
+    evidence: pd.DataFrame            # one row per comparison (benchmark, reference), may be empty
     regimes: pd.DataFrame             # date x regime probabilities, plus p_risk_off (may be empty)
     caveats: Caveats = field(default_factory=Caveats)
 
@@ -93,6 +95,18 @@ class ReportData:
     prices: pd.DataFrame       # date x symbol closes of the benchmarks and the cash index
     regimes: pd.DataFrame
     cash_symbol: str | None
+
+    def family(self) -> dict | None:
+        """The reality check and SPA of the dynamic portfolios against the reference (the same
+        on every family row of `evidence`), or None when no row has them."""
+        fam = {pid: df[df["family_size"].notna()] for pid, df in self.tables.get("evidence", {}).items()}
+        fam = {pid: df for pid, df in fam.items() if len(df)}
+        if not fam:
+            return None
+        first = next(iter(fam.values())).iloc[0]
+        return {"reference": first["compared_with"], "size": int(first["family_size"]),
+                "reality_check": float(first["reality_check_pvalue"]), "spa": float(first["spa_pvalue"]),
+                "confidence": float(first["confidence"]), "members": sorted(fam)}
 
     @property
     def ids(self) -> list[str]:
@@ -158,7 +172,7 @@ class ReportData:
             performance=self._get("performance", pid), attribution=self._get("attribution", pid),
             factor_exposures=self._get("factor_exposures", pid),
             factor_attribution=self._get("factor_attribution", pid),
-            regimes=self.regimes, caveats=self.caveats(info))
+            evidence=self._get("evidence", pid), regimes=self.regimes, caveats=self.caveats(info))
 
 
 # table -> the relations its query needs; each query reads every reported portfolio at once
@@ -168,6 +182,7 @@ PER_PORTFOLIO = {
     "trades_daily": ("trades",), "trades_summary": ("trades",), "trades_last": ("trades",),
     "performance": ("performance",), "attribution": ("attribution",),
     "factor_exposures": ("factor_exposures",), "factor_attribution": ("factor_attribution",),
+    "evidence": ("evidence",),
 }
 
 

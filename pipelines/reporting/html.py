@@ -49,6 +49,7 @@ table.heatmap td { min-width: 44px; }
 .figure .k { font-size: 11px; color: #666; text-transform: uppercase; }
 .figure .s { font-size: 11px; color: #8a5a00; max-width: 260px; }
 .neg { color: #b42318; } .pos { color: #067647; }
+.verdict { font-size: 13px; margin: 6px 0; }
 .note { color: #666; font-size: 13px; font-style: italic; margin: 6px 0; }
 .caveats { background: #fff8e6; border: 1px solid #f0c36d; border-radius: 6px; padding: 8px 16px;
            margin: 12px 0; font-size: 13px; }

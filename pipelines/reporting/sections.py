@@ -23,6 +23,9 @@ from pipelines.reporting.data import PortfolioData
 
 SPX_NOTE = ("{symbols} is a price index: it leaves out dividends (about 2% a year for the S&P 500), "
             "so returns that hold or compare with it understate a total-return index.")
+SURVIVOR_EVIDENCE = ("This portfolio holds stocks picked with hindsight (survivorship bias): evidence of "
+                     "outperformance here is evidence about the backtest, not about an edge an investor "
+                     "could have had.")
 SURVIVOR_NOTE = ("Invests in single stocks from the bundled data: 20 companies that are in the S&P 500 "
                  "today, picked with hindsight (survivorship bias). Their history is better than "
                  "that of the stocks an investor could have picked in 1990; do not read the "
@@ -117,6 +120,55 @@ def summary(ctx: PageContext) -> str:
          "price index, no dividends" if price_index else ""),
     ])
     return cards + H.caveats(ctx.notes())
+
+
+def _interval(row: pd.Series) -> str:
+    return (f"{H.fmt_num(row['sharpe_difference'])} [{H.fmt_num(row['sharpe_difference_low'])}, "
+            f"{H.fmt_num(row['sharpe_difference_high'])}]")
+
+
+def _cpcv(row: pd.Series) -> str | None:
+    if pd.isna(row["cpcv_paths"]):
+        return None
+    return (f"{H.fmt_num(row['cpcv_sharpe_mean'])} [{H.fmt_num(row['cpcv_sharpe_min'])}, "
+            f"{H.fmt_num(row['cpcv_sharpe_max'])}] over {int(row['cpcv_paths'])}")
+
+
+def evidence(ctx: PageContext) -> str:
+    ev = ctx.data.evidence
+    if ev.empty:
+        return H.note("No evidence rows (table `evidence`) for this portfolio yet.")
+    cards = [(f"Evidence vs {row['compared_with']}", "yes" if row["outperformance"] else "no",
+              "pos" if row["outperformance"] else "neg",
+              f"DSR {H.fmt_num(row['dsr'])} after {int(row['n_trials'])} trials")
+             for _, row in ev.iterrows()]
+    sentences = "".join(f"<p class=\"verdict\">{H.esc(v)}</p>" for v in ev["verdict"])
+    shown = pd.DataFrame({
+        "compared with": ev["compared_with"],
+        "Sharpe": ev["sharpe"], "theirs": ev["compared_sharpe"],
+        "difference [interval]": ev.apply(_interval, axis=1),
+        "PSR vs theirs": ev["psr_vs_compared"], "DSR": ev["dsr"],
+        "MinTRL (years)": ev["min_track_record_years"],
+        "SPA p": ev["spa_pvalue"], "PBO": ev["pbo"], "CPCV path Sharpe": ev.apply(_cpcv, axis=1)})
+    first = ev.iloc[0]
+    text = (f"{H.fmt_date(first['start_date'])} to {H.fmt_date(first['end_date'])}, "
+            f"{int(first['observations']):,} daily returns in excess of cash; Sharpe ratios annualised. "
+            f"PSR: probability that the true Sharpe ratio beats the compared one's. DSR: probability that it "
+            f"beats what the best of {int(first['n_trials'])} luck-only trials would show "
+            f"({int(first['n_portfolio_trials'])} portfolios in the set and {int(first['n_model_trials'])} "
+            f"hyper-parameter configurations the model registry recorded; that luck is a Sharpe ratio of "
+            f"{H.fmt_num(first['expected_max_sharpe'])}). Interval: {H.fmt_pct(first['confidence'], 0)} "
+            f"stationary bootstrap. MinTRL: the track record needed for the PSR to reach that confidence "
+            f"(– when the Sharpe ratio is not above theirs). SPA p: Hansen's test over the dynamic portfolios "
+            f"against the reference. PBO and CPCV (learned strategies): probability of backtest overfitting "
+            f"over the trials, Sharpe ratios of the combinatorial purged CV paths (monthly, before costs).")
+    caveat = H.caveats([SURVIVOR_EVIDENCE]) if ctx.data.caveats.survivor_stocks else ""
+    return (H.figures(cards) + caveat + sentences
+            + H.table(shown, {"Sharpe": "ratio", "theirs": "ratio", "difference [interval]": "num",
+                              "PSR vs theirs": "ratio", "DSR": "ratio", "MinTRL (years)": "num",
+                              "SPA p": "ratio", "PBO": "ratio", "CPCV path Sharpe": "num"},
+                      table_id="evidence-table", compact=True)
+            + H.note(text))
 
 
 def equity(ctx: PageContext) -> str:
@@ -346,6 +398,7 @@ class Section:
 
 PORTFOLIO_SECTIONS: tuple[Section, ...] = (
     Section("summary", "Key figures", summary),
+    Section("evidence", "Evidence of outperformance", evidence),
     Section("equity", "Equity curve (log scale) and drawdown", equity),
     Section("drawdowns", "Worst drawdowns", drawdowns),
     Section("monthly", "Monthly returns", monthly),

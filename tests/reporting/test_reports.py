@@ -6,6 +6,7 @@ turnover)."""
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
 import re
@@ -22,8 +23,9 @@ from pipelines.reporting import data as D
 from pipelines.reporting import html as H
 from pipelines.reporting import plots
 from pipelines.reporting import tearsheet as T
-from pipelines.reporting.build import write_reports
+from pipelines.reporting.build import index_page, write_reports
 from pipelines.reporting.sections import PORTFOLIO_SECTIONS, PageContext, key_figures
+from pipelines.warehouse.db import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pixels import white_gaps  # noqa: E402
@@ -63,6 +65,7 @@ def test_index_and_one_page_per_portfolio(reports):
         assert (settings.reports_dir / f"{pid}.html").exists()       # latest
         assert result.pages[pid].parent == result.run_dir              # and the run's copy
     assert 'id="portfolios"' in index and "2016-12-29" in index
+    assert 'id="evidence-verdicts"' in index and 'href="equal_weight_stocks.html"' in index
 
 
 def test_pages_have_every_tearsheet_section_with_content(reports):
@@ -77,8 +80,8 @@ def test_pages_have_every_tearsheet_section_with_content(reports):
     for sid, marker in {"drawdowns": 'id="drawdowns-table"', "monthly": 'id="monthly-returns"',
                         "distribution": 'id="distribution-table"', "weights": 'id="holdings-table"',
                         "factor-exposures": 'id="factor-exposures-table"',
-                        "factor-attribution": 'id="factor-attribution-table"', "metrics": 'id="metrics-table"'
-                        }.items():
+                        "factor-attribution": 'id="factor-attribution-table"', "metrics": 'id="metrics-table"',
+                        "evidence": 'id="evidence-table"'}.items():
         assert marker in _section(text, sid), sid
     for sid in ("equity", "yearly", "distribution", "rolling", "weights", "trades", "factor-exposures"):
         assert IMG.search(_section(text, sid)), f"no plot in {sid}"
@@ -269,7 +272,7 @@ def test_one_query_per_table_for_all_portfolios(home):
 def test_every_page_lists_the_same_sections_even_without_analytics(home, tmp_path):
     """A warehouse without performance, factor and regime rows still gives every section."""
     con = duckdb.connect(str(home.warehouse_path))
-    for table in ("performance", "attribution", "factor_exposures", "factor_attribution"):
+    for table in ("performance", "attribution", "factor_exposures", "factor_attribution", "evidence"):
         con.execute(f"DELETE FROM {table}")
     con.close()
     text = write_reports(home).pages["static_60_40"].read_text()
@@ -277,6 +280,7 @@ def test_every_page_lists_the_same_sections_even_without_analytics(home, tmp_pat
         assert f'<section id="{sid}">' in text
     assert "No performance rows" in _section(text, "metrics")
     assert "No factor exposures" in _section(text, "factor-exposures")
+    assert "No evidence rows" in _section(text, "evidence")
 
 
 def test_rewriting_is_idempotent_apart_from_the_timestamp(reports):
@@ -299,3 +303,32 @@ def test_a_page_context_is_independent_of_the_other_pages(home):
     PageContext(report.portfolio("equal_weight_stocks"), cache=shared)
     for s in PORTFOLIO_SECTIONS:
         assert s.render(a) == s.render(alone), s.id
+
+
+def test_evidence_section_states_the_verdicts(reports):
+    """Each comparison's verdict as a card and a sentence, with the figures they rest on; the
+    survivorship caveat on a stock portfolio's evidence."""
+    settings, result = reports
+    with connect(settings, read_only=True) as con:
+        ev = con.execute("SELECT * FROM evidence WHERE portfolio_id = 'equal_weight_stocks'").df()
+    text = _section(result.pages["equal_weight_stocks"].read_text(), "evidence")
+    assert len(ev) == 2
+    for _, row in ev.iterrows():
+        assert f"Evidence vs {row['compared_with']}" in text
+        assert html.escape(row["verdict"]) in text
+    assert "survivorship bias" in text
+    assert "survivorship bias" not in _section(result.pages["static_60_40"].read_text(), "evidence")
+
+
+def test_index_states_the_family_test():
+    family = {"reference": "static_60_40", "size": 3, "reality_check": 0.41, "spa": 0.372, "confidence": 0.95,
+              "members": ["a", "b", "c"]}
+    rows = [{"portfolio_id": "a", "name": "A", "strategy": "hrp", "risk_profile": "moderate", "nav": 1.0,
+             "total_return": 0.1, "cagr": 0.01, "ytd": 0.0, "volatility": 0.1, "sharpe": 0.5, "max_drawdown": -0.1,
+             "benchmark": "static_60_40", "benchmark_return": 0.1, "last_date": "2016-12-29",
+             "survivor_stocks": False, "price_index": (),
+             "evidence": {"benchmark": "no (static_60_40)", "reference": "no (static_60_40)", "dsr": 0.5,
+                          "n_trials": 40}}]
+    text = index_page(rows, None, [], family)
+    section = text.split('<section id="evidence-section">')[1]
+    assert "0.410" in section and "0.372" in section and "does not beat it" in section

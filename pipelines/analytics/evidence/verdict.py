@@ -52,6 +52,7 @@ def verdict(dsr: float, n_trials: int, *, level: float = 0.95, against: str = "t
     yes = not failed
     head = (f"Evidence of outperformance vs {against}: {'yes' if yes else 'no'}, "
             f"at {dsr:.0%} confidence after {n_trials} trial{'s' * (n_trials > 1)}")
-    statement = head + ". " + "; ".join(parts) + "." + (
+    details = "; ".join(parts)
+    statement = head + ". " + details[:1].upper() + details[1:] + "." + (
         "" if yes else " Not enough: " + "; ".join(failed) + ".")
     return Verdict(yes, float(dsr), n_trials, tuple(failed), statement)
