@@ -11,7 +11,8 @@ Fill convention (trades fill at the close of the decision date, at the close pri
   sell raises |A| net of its cost (`bt_ticket_value`). Costs come out of the position.
 Limits, in this order: risky weights are capped to 1 - cash_buffer (no leverage) or to a gross
 exposure of `max_leverage` (leverage allowed); whole-unit portfolios round every target toward
-zero; tickets below the minimum trade size are dropped (and a ticket under a billionth of NAV,
+zero (fractional ones to a multiple of `lot` when a batch sets one); tickets below the minimum
+trade size are dropped (and a ticket under a billionth of NAV,
 float round-off of an unchanged target); buys are then scaled down (bisection) when cash would
 fall below its floor (the buffer, or (1 - max_leverage) x NAV with leverage), and a buy scaled
 below the minimum is dropped too, so no ticket under the minimum ever trades and cash never
@@ -52,11 +53,12 @@ class TradeSpec:
     min_trade_weight: np.ndarray
     convention: str = "net"
     max_leverage: np.ndarray | None = None   # gross exposure / NAV cap where leverage is allowed
+    lot: float | None = None                 # fractional rows hold multiples of this (None: any units)
 
     def rows(self, mask: np.ndarray) -> TradeSpec:
         lev = None if self.max_leverage is None else self.max_leverage[mask]
         return TradeSpec(self.fractional[mask], self.allow_leverage[mask], self.cash_buffer[mask],
-                         self.min_trade_value[mask], self.min_trade_weight[mask], self.convention, lev)
+                         self.min_trade_value[mask], self.min_trade_weight[mask], self.convention, lev, self.lot)
 
     @property
     def leverage(self) -> np.ndarray:
@@ -91,9 +93,15 @@ def cap_risky(w: np.ndarray, cash_buffer: np.ndarray, allow_leverage: np.ndarray
     return w
 
 
-def round_units(target: np.ndarray, fractional: np.ndarray) -> np.ndarray:
-    """Whole-unit portfolios (fractional False) round toward zero (float dust absorbed)."""
-    return np.where(fractional[:, None], target, np.floor(target + 1e-9))
+def round_units(target: np.ndarray, fractional: np.ndarray, lot: float | None = None) -> np.ndarray:
+    """Whole-unit portfolios (fractional False) round toward zero (float dust absorbed); with a
+    `lot`, fractional ones round the same way to a multiple of it (e.g. 1e-6 units), snapped to
+    the nearest float of that decimal so sums of stored quantities reconcile exactly."""
+    if lot is None:
+        return np.where(fractional[:, None], target, np.floor(target + 1e-9))
+    steps = float(round(1.0 / lot))  # an integer number of lots per unit (lot = 10^-d)
+    fine = np.round(np.floor(target * steps + 1e-6)) / steps
+    return np.where(fractional[:, None], fine, np.floor(target + 1e-9))
 
 
 def solve_cost_fraction(cost_of: Callable[[np.ndarray, np.ndarray | None], np.ndarray], n: int,
@@ -169,7 +177,7 @@ def _sum_last(x: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- one rebalance
 
 
-def _net_fill(q, p, w, nav, costs: CostArrays, fractional, volume):
+def _net_fill(q, p, w, nav, costs: CostArrays, fractional, volume, lot=None):
     """Net convention in quantity space: the proportional fractional rows by the scale-free
     equation, the others (minimum commission, whole units, impact) by the same fixed point on
     their ticket costs."""
@@ -179,7 +187,7 @@ def _net_fill(q, p, w, nav, costs: CostArrays, fractional, volume):
     x = q * p / nav[:, None]
 
     def targets(f: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        return round_units(w[rows] * (nav[rows] * (1.0 - f))[:, None] / p[rows], fractional[rows])
+        return round_units(w[rows] * (nav[rows] * (1.0 - f))[:, None] / p[rows], fractional[rows], lot)
 
     f = np.zeros(len(nav))
     if simple.any():
@@ -198,7 +206,7 @@ def _net_fill(q, p, w, nav, costs: CostArrays, fractional, volume):
     return delta, ticket_costs(delta, p, costs, volume)
 
 
-def _bt_fill(q, p, w, nav, costs: CostArrays, fractional, volume):
+def _bt_fill(q, p, w, nav, costs: CostArrays, fractional, volume, lot=None):
     amount = w * nav[:, None] - q * p
     closing = (w == 0) & (q != 0)
     sign = np.sign(amount)
@@ -207,7 +215,7 @@ def _bt_fill(q, p, w, nav, costs: CostArrays, fractional, volume):
         floor_binds = (d != 0) & (np.abs(d) * p * costs.commission < costs.min_commission)
         d_min = bt_ticket_value(amount - costs.min_commission, costs.spread) / p
         d = np.where(floor_binds, np.where(np.sign(d_min) == sign, d_min, 0.0), d)
-    d = round_units(d, fractional)
+    d = round_units(d, fractional, lot)
     d = np.where(closing, -q, d)
     return d, ticket_costs(d, p, costs, volume)
 
@@ -235,7 +243,8 @@ def size_trades(q: np.ndarray, cash: np.ndarray, p: np.ndarray, weights: np.ndar
     # An asset that cannot trade keeps its units and value; the fill sees it as absent.
     ps = np.where(can & np.isfinite(p), p, 1.0)
     fill = _bt_fill if spec.convention == "bt" else _net_fill
-    delta, cost = fill(np.where(can, q, 0.0), ps, np.where(can, w, 0.0), nav, costs, spec.fractional, volume)
+    delta, cost = fill(np.where(can, q, 0.0), ps, np.where(can, w, 0.0), nav, costs, spec.fractional, volume,
+                       spec.lot)
     floor_trade = np.maximum(np.maximum(spec.min_trade_value, spec.min_trade_weight * nav), DUST_TICKET * nav)
     delta, cost = _drop_small(delta, cost, ps, floor_trade, costs, volume, delta != 0)
     floor_cash = np.where(spec.allow_leverage, (1.0 - lev) * nav, spec.cash_buffer * nav)
@@ -264,7 +273,7 @@ def _scale_buys(q, cash, p, delta, cost, new_cash, costs, spec, rows, floor_cash
     """Shrink the buys of `rows` to the largest share cash can fund (bisection, vectorised)."""
     delta, cost, new_cash = delta.copy(), cost.copy(), new_cash.copy()
     d0, pr, cr = delta[rows], p[rows], costs.rows(rows)
-    frac = spec.fractional[rows]
+    frac, lot = spec.fractional[rows], spec.lot
     buys = d0 > 0
     sells = np.where(buys, 0.0, d0)
     vol = None if volume is None else volume[rows]
@@ -273,11 +282,11 @@ def _scale_buys(q, cash, p, delta, cost, new_cash, costs, spec, rows, floor_cash
     lo, hi = np.zeros(len(d0)), np.ones(len(d0))
     for _ in range(60):
         mid = (lo + hi) / 2
-        d = round_units(np.where(buys, d0 * mid[:, None], 0.0), frac)
+        d = round_units(np.where(buys, d0 * mid[:, None], 0.0), frac, lot)
         need = (d * pr).sum(axis=1) + ticket_costs(d, pr, cr, vol).sum(axis=1)
         ok = need <= available
         lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
-    d = sells + round_units(np.where(buys, d0 * lo[:, None], 0.0), frac)
+    d = sells + round_units(np.where(buys, d0 * lo[:, None], 0.0), frac, lot)
     c = ticket_costs(d, pr, cr, vol)
     delta[rows], cost[rows] = d, c
     new_cash[rows] = cash[rows] - (d * pr).sum(axis=1) - c.sum(axis=1)
