@@ -136,12 +136,13 @@ def _parse_restricted(text: str, universe: Universe) -> tuple[str | None, list[t
 
 
 def parse_flows(book: BookFile, accounts: pd.DataFrame, state: pd.DataFrame, existing: pd.DataFrame,
-                recorded_on: dt.date | None) -> tuple[pd.DataFrame, int]:
+                recorded_on: dt.date | None, last_day: dt.date | None = None) -> tuple[pd.DataFrame, int]:
     """The new flows of a checked file (rows already loaded with the same content are dropped:
     re-importing a file changes nothing) and how many were already there; BookError otherwise.
 
     accounts: account_id, inception, initial_deposit of the book; state: account_id, date, nav
-    of each account's latest checkpoint; existing: cash_flows rows already loaded."""
+    of each account's latest checkpoint; existing: cash_flows rows already loaded; last_day: the
+    last day the account rebalance processed (a new flow must take effect after it)."""
     c = Checker(book)
     acct = c.text("account_id")
     inception = acct.map(dict(zip(accounts["account_id"], pd.to_datetime(accounts["inception"]), strict=True)))
@@ -159,6 +160,11 @@ def parse_flows(book: BookFile, accounts: pd.DataFrame, state: pd.DataFrame, exi
     rec = c.date("recorded_on", required=False)
     default = pd.Series(pd.Timestamp(recorded_on), index=date.index) if recorded_on else date
     rec = rec.where(rec.notna(), default)
+    if last_day is not None:
+        effective = np.maximum(date, rec)
+        c.add(effective.notna() & (effective <= pd.Timestamp(last_day)), "recorded_on",
+              lambda r: f"takes effect on {effective[r].date()}, on or before the last processed day {last_day}: "
+                        f"a flow recorded late takes effect when recorded (give recorded_on after {last_day})")
     flow_id = c.text("flow_id", required=False)
     c.add((flow_id != "") & ~valid_ids(flow_id, FLOW_ID), "flow_id", lambda r: f"not a flow id: {flow_id[r]!r}")
     frame = pd.DataFrame({"account_id": acct, "kind": kind, "date": date, "amount": amount, "end_date": end,
@@ -232,8 +238,6 @@ def _check_balances(c: Checker, frame: pd.DataFrame, accounts: pd.DataFrame, sta
         occurrences(old.assign(line=-1), through).assign(origin=0, row=-1) if len(old) else None,
         occurrences(frame[frame["account_id"].isin(who)].assign(row=frame.index[frame["account_id"].isin(who)]),
                     through).assign(origin=1) if who else None], ignore_index=True)
-    if "row" not in events:
-        events["row"] = -1
     events = events[events["date"] > events["account_id"].map(since)]
     sign = np.where(events["kind"].isin(INFLOWS), 1.0, -1.0)
     events = events.assign(signed=sign * events["amount"].to_numpy(dtype=float), inflow_first=-sign)
@@ -278,7 +282,8 @@ def import_book(settings: Settings, accounts_path: Path | None = None, flows_pat
                                                                   ignore_index=True)
             state = _empty_state() if replace else _read(w.con, "accounts_latest_state")
             old = pd.DataFrame(columns=FLOW_COLUMNS) if replace else _read(w.con, "accounts_cash_flows")
-            flows, unchanged = parse_flows(flow_book, book, state, old, recorded_on)
+            last = None if replace else w.con.execute(load_sql("app/accounts_last_day.sql")).fetchone()[0]
+            flows, unchanged = parse_flows(flow_book, book, state, old, recorded_on, last)
         _write(w, accounts, restrictions, flows, replace, now, acc_book, flow_book)
     return ImportSummary(0 if accounts is None else len(accounts), 0 if restrictions is None else len(restrictions),
                          0 if flows is None else len(flows), unchanged, replace)

@@ -44,10 +44,12 @@ def month_occurrences(start: pd.Series, end: pd.Series, through: dt.date,
 
 def occurrences(flows: pd.DataFrame, through: dt.date, since: dt.date | None = None) -> pd.DataFrame:
     """Every dated occurrence of `flows` (FLOW_COLUMNS) up to `through`: one-off rows as they
-    are, recurring rows once a month; columns flow_id, account_id, kind, date, amount, recorded_on.
+    are, recurring rows once a month; columns flow_id, account_id, kind, date, amount, recorded_on
+    (and any other column of `flows` but end_date).
     With `since`, recurring rows recorded by then skip the months before it (their occurrences
     there took effect earlier)."""
     cols = ["flow_id", "account_id", "kind", "date", "amount", "recorded_on"]
+    cols += [c for c in flows.columns if c not in cols and c != "end_date"]   # the caller's own columns ride along
     if flows.empty:
         return pd.DataFrame({c: pd.Series(dtype=flows[c].dtype if c in flows else object) for c in cols})
     flows = flows.reset_index(drop=True)

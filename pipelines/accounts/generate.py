@@ -5,7 +5,8 @@ What the draws mimic (a robo-advisor's retail book):
   profile's models, the first models of a profile the most popular (Zipf weights);
 - a book that grows: inception dates denser toward the end of the window;
 - account sizes log-normal (median about 20,000, a long right tail, 1,000 .. 5,000,000);
-- 85% fractional accounts (minimum ticket 1), the rest whole units; a few with a drift
+- fractional accounts (minimum ticket 1), except 30% of those above 25,000 that hold whole
+  units (index-priced symbols cost thousands a unit); a few with a drift
   tolerance override, a cash buffer, or ESG exclusions (WTI, XOM, CVX, RRC) with substitutes;
 - tiered advisory fees (25 bps under 100,000, 20 under 1,000,000, 15 above);
 - recurring monthly contributions for 55% of the accounts, occasional one-off deposits,
@@ -77,7 +78,7 @@ def draw_accounts(settings: Settings, n: int, seed: int, start: dt.date, end: dt
     span = max((end - start).days - 30, 1)
     inception = pd.Timestamp(start) + pd.to_timedelta(np.floor(rng.beta(1.6, 1.0, n) * span), unit="D")
     deposit = np.clip(np.round(rng.lognormal(np.log(20_000), 1.1, n)), 1_000, 5_000_000)
-    fractional = rng.random(n) < 0.85
+    fractional = (deposit < 25_000) | (rng.random(n) < 0.7)   # whole units only for larger accounts
     tolerance = np.where(rng.random(n) < 0.10, 0.05, np.where(rng.random(n) < 0.05, 0.02, np.nan))
     fee = np.where(deposit < 100_000, 25.0, np.where(deposit < 1_000_000, 20.0, 15.0))
     restricted = np.full(n, "", dtype=object)
@@ -158,6 +159,16 @@ def _payable(flows: pd.DataFrame, accounts: pd.DataFrame, end: dt.date) -> pd.Da
     over = (g["outflow"].cumsum() > 0.6 * g["inflow"].cumsum()) & (ev["outflow"] > 0)
     drop = set(ev.loc[over, "flow_id"])
     return flows[~np.isin(np.arange(len(flows)).astype(str), list(drop))].reset_index(drop=True)
+
+
+def last_price_date(settings: Settings) -> dt.date:
+    """The lake's last price date: where a generated book's flows end by default."""
+    from pipelines import lake
+
+    last = lake.curated_max_date(settings, lake.PRICES)
+    if last is None:
+        raise FileNotFoundError("no curated prices yet: ingest first (python -m pipelines ingest), or give --end")
+    return last
 
 
 def generate_book(settings: Settings, n: int, seed: int, start: dt.date, end: dt.date, out_dir: Path,

@@ -143,6 +143,7 @@ class ShardOutputs(Sink):
         for table in TABLES:
             self._flush(table)
         body = {**manifest, "parts": self._parts, "rows": self._rows}
+        self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / "manifest.json"
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(body, indent=2, default=str))

@@ -101,6 +101,7 @@ def rebalance(q: np.ndarray, cash: np.ndarray, p: np.ndarray, can: np.ndarray, w
     reason[must] = forced[must]
     flow = (forced < 0) & (flow_reason >= 0) & live
     if flow.any():
+        day.buying = flow_reason == DEPOSIT
         rows, r = day.funded(np.flatnonzero(flow), day.flow_trades)
         short = day.short(rows, r)
         out = _set(out, rows[~short], _take(r, ~short))
@@ -129,6 +130,7 @@ class _Day:
         self.value = q * self.pm
         self.left = cash - payout
         self.after = self.left + self.value.sum(axis=1)
+        self.buying = np.zeros(len(cash), dtype=bool)   # flow trades may buy (a day of net deposits)
 
     def short(self, rows: np.ndarray, r: Rebalance) -> np.ndarray:
         """Rows whose trades leave less cash than the buffer (the payout is already taken)."""
@@ -163,14 +165,14 @@ class _Day:
         return out
 
     def flow_trades(self, rows: np.ndarray, min_trade: np.ndarray) -> Rebalance:
-        """Cash flows first: the cash above the target cash after the payout buys the underweight
-        symbols, largest gap first, never past the target; the cash missing is raised from the
-        overweight ones the same way. Each ticket's cash flow, cost included, is its amount
-        (bt's convention)."""
+        """Cash flows first: on a day of net deposits the cash above the target cash buys the
+        underweight symbols, largest gap first, never past the target; cash missing after the
+        payout is raised from the overweight ones the same way. Each ticket's cash flow, cost
+        included, is its amount (bt's convention)."""
         v, ww, nav = self.value[rows], self.w[rows], self.after[rows]
         dev = (v - ww * nav[:, None]) * self.can
         excess = self.left[rows] - (1.0 - ww.sum(axis=1)) * nav
-        buy = _largest_first(np.maximum(-dev, 0.0), np.maximum(excess, 0.0))
+        buy = _largest_first(np.maximum(-dev, 0.0), np.where(self.buying[rows], np.maximum(excess, 0.0), 0.0))
         sell = _largest_first(np.maximum(dev, 0.0), np.maximum(-excess, 0.0))
         return size_trades(self.q[rows], self.left[rows], self.p, (v + buy - sell) / nav[:, None],
                            self.book.costs.rows(rows), self._spec(rows, min_trade, "bt"), tradable=self.can)

@@ -55,7 +55,7 @@ def xirr(owner: np.ndarray, years: np.ndarray, amount: np.ndarray, n: int, itera
         e = np.exp(-u[owner] * years)
         f = np.bincount(owner, weights=amount * e, minlength=n)
         df = np.bincount(owner, weights=-amount * years * e, minlength=n)
-        solved = np.abs(f) <= 1e-10 * scale
+        solved = np.abs(f) <= 1e-13 * scale
         step = np.divide(f, df, out=np.zeros(n), where=(df != 0) & ~solved)
         u = np.clip(u - np.clip(step, -1.0, 1.0), -10.0, 10.0)
         if solved.all():

@@ -92,3 +92,6 @@ def refresh_views(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
             curated_macro=sql_literal(str(curated / "macro" / "*" / "*.parquet")))
         con.execute(ddl)
     con.execute(load_sql("views/reporting.sql"))
+    con.execute(load_sql("views/accounts.sql"))
+    if "prices" in table_names(con):
+        con.execute(load_sql("views/accounts_lake.sql"))

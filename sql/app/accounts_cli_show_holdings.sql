@@ -1,0 +1,1 @@
+SELECT * EXCLUDE (account_id) FROM v_account_holdings WHERE account_id = $id;

@@ -1,0 +1,1 @@
+SELECT * FROM v_account_summary WHERE account_id = $id;
