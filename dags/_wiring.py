@@ -3,7 +3,8 @@ the list's order, wired by each step's inputs; the DAG files only choose schedul
 
 Besides the steps, a DAG has a little glue that only exists under a scheduler: `resolve_date`
 (the business date and data snapshot from the run's parameter, asset event, replay position or
-logical date), `list_portfolios` (what the mapped step fans out over), and for a gate step with
+logical date), `list_portfolios` and `list_shards` (what a mapped step fans out over: the
+managed portfolios, or the shards the account book was cut into), and for a gate step with
 an outlet `has_new_prices` (stop on a day without data) and `publish` (the asset event that
 starts the next DAG, with the date and snapshot in its extra).
 """
@@ -20,9 +21,10 @@ from pipelines import steps as pipeline
 ASSETS = {
     "curated_market_data": Asset(*orch.CURATED_MARKET_DATA),
     "warehouse_portfolios": Asset(*orch.WAREHOUSE_PORTFOLIOS),
+    "warehouse_accounts": Asset(*orch.WAREHOUSE_ACCOUNTS),
     "published_models": Asset("published_models", uri="daa://models/published"),
 }
-GLUE = ("resolve_date", "list_portfolios", "has_new_prices", "publish")
+GLUE = ("resolve_date", "list_portfolios", "list_shards", "has_new_prices", "publish")
 
 
 def record_failure(context) -> None:
@@ -79,7 +81,10 @@ def build(dag_id: str) -> None:
     portfolios = None
     for step in steps:
         inputs = {name: outputs[name] for name in step.inputs if name in outputs}
-        if step.mapped:
+        if step.mapped and step.over == "shards":
+            shards = _list_shards(outputs[step.inputs[0]])
+            outputs[step.name] = _step_task(step).partial(run=run, **inputs).expand(shard=shards)
+        elif step.mapped:
             if portfolios is None:
                 portfolios = _list_portfolios()
             outputs[step.name] = _step_task(step).partial(run=run, **inputs).expand(portfolio_id=portfolios)
@@ -98,16 +103,21 @@ def _step_task(step: pipeline.Step):
     if step.outlet and not step.gate:
         kwargs["outlets"] = [ASSETS[step.outlet]]
     if step.mapped:
-        kwargs["map_index_template"] = "{{ task.op_kwargs['portfolio_id'] }}"
+        kwargs["map_index_template"] = "{{ task.op_kwargs['" + step.map_kwarg + "'] }}"
 
-    wanted = {*step.inputs, "portfolio_id"}
+    wanted = {*step.inputs, step.map_kwarg}
+    outlet = ASSETS[step.outlet] if step.outlet and not step.gate else None
 
     def run_step(run: dict, **kwargs):
         """The step's work: `pipelines.steps.call` with the run and the step's inputs (TaskFlow
-        also passes the task context in **kwargs; only the inputs go on)."""
+        also passes the task context in **kwargs; only the inputs go on). A step that publishes
+        an asset puts the date and snapshot in the event's extra, for the DAG it schedules."""
         from pipelines import steps as spec
 
-        return spec.call(step, run, **{k: v for k, v in kwargs.items() if k in wanted})
+        result = spec.call(step, run, **{k: v for k, v in kwargs.items() if k in wanted})
+        if outlet is not None and kwargs.get("outlet_events") is not None:
+            kwargs["outlet_events"][outlet].extra = {"as_of": run["as_of"], "snapshot_id": run.get("snapshot_id")}
+        return result
 
     run_step.__name__ = step.name
     return task(**kwargs)(run_step)
@@ -123,6 +133,15 @@ def _list_portfolios():
         return [p.id for p in catalog.portfolios(Settings.from_env())]
 
     return list_portfolios()
+
+
+def _list_shards(prepared):
+    @task(task_id="list_shards", doc_md="The shards the account book was cut into (`shard_size` accounts "
+          "each, config/accounts.yaml): what the mapped account step fans out over.")
+    def list_shards(prepared: dict) -> list[str]:
+        return list(prepared["shards"])
+
+    return list_shards(prepared)
 
 
 def _has_new_prices(step: pipeline.Step):

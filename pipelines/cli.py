@@ -398,7 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
     show = psub.add_parser("show", help="configuration, latest NAV and weights of one portfolio")
     show.add_argument("portfolio_id", type=_identifier(identifiers.check_portfolio_id))
 
-    from pipelines.accounts.cli import register as register_accounts
+    from pipelines.cli_accounts import register as register_accounts
 
     register_accounts(sub)
     return parser

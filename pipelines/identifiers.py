@@ -22,6 +22,8 @@ SERIES = re.compile(r"^[A-Z0-9][A-Z0-9_]{0,39}$")
 PORTFOLIO = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # Client account ids: letters, digits, '_' and '-', starting with a letter or digit.
 ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")
+# Cash-flow ids: as client systems write them, or our content hashes ('f' + hex).
+FLOW = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:\-]{0,63}$")
 # Run ids: Airflow's (manual__2016-12-30T00:00:00+00:00) and ours (cli__daily__2016-12-30__...).
 RUN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:+\-]{0,249}$")
 
@@ -62,6 +64,12 @@ def check_account_id(value: object) -> str:
     """A client account id (accounts are rows, imported from files: check each one)."""
     return _check("account id", ACCOUNT, value, "letters, digits, '_' and '-', starting with a "
                   "letter or digit, at most 64 characters")
+
+
+def check_flow_id(value: object) -> str:
+    """A cash-flow id (flows are rows imported from files, like accounts)."""
+    return _check("flow id", FLOW, value, "letters, digits, '_', ':' and '-', starting with a letter or "
+                  "digit, at most 64 characters")
 
 
 def check_run_id(value: object) -> str:

@@ -19,9 +19,12 @@ START_DATE = dt.datetime(1990, 1, 1, tzinfo=ZoneInfo(MARKET_TZ))
 # Weekdays at 18:30 New York time, after the close and the end-of-day price files.
 MARKET_DATA_CRON = "30 18 * * 1-5"
 
-# Asset (name, uri): market_data publishes the first, portfolio_rebalance the second.
+# Asset (name, uri): market_data publishes the first, portfolio_rebalance the second (it
+# schedules account_rebalance).
 CURATED_MARKET_DATA = ("curated_market_data", "daa://lake/curated/market_data")
 WAREHOUSE_PORTFOLIOS = ("warehouse_portfolios", "daa://warehouse/portfolios")
+# account_rebalance publishes this one when the day's accounts are loaded.
+WAREHOUSE_ACCOUNTS = ("warehouse_accounts", "daa://warehouse/accounts")
 
 # One slot: DuckDB has one writer at a time, and every task that writes takes this slot.
 WRITER_POOL = "duckdb_writer"

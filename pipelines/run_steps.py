@@ -116,7 +116,8 @@ def record_validations(run: Mapping[str, Any], ingest: Mapping[str, Any]) -> dic
 def _dag(ctx: RunContext, dag: str) -> str:
     """The DAG a step belongs to names its `pipeline_runs` rows, whichever runner ran it (the
     CLI's rows differ only by their run id)."""
-    return ctx.dag if ctx.dag in {"market_data", "portfolio_rebalance", "model_training"} else dag
+    return ctx.dag if ctx.dag in {"market_data", "portfolio_rebalance", "model_training", "account_rebalance"} \
+        else dag
 
 
 # --------------------------------------------------------------------------- portfolios
@@ -232,3 +233,42 @@ def report(run: Mapping[str, Any], analytics: Mapping[str, Any] | None = None) -
     log.info("report written in %.1f s: %s (this run: %s)", time.perf_counter() - t0, result.index,
              result.run_dir / "index.html" if result.run_dir else result.index)
     return str(result.index)
+
+
+# --------------------------------------------------------------------------- client accounts
+
+
+def prepare_accounts(run: Mapping[str, Any]) -> dict[str, Any]:
+    """Stage the account run's inputs (one read of the warehouse); returns the plan and its shards."""
+    from pipelines.accounts.stage import prepare
+
+    ctx = _ctx(run)
+    plan = prepare(ctx.settings, ctx.as_of, ctx.run_id, ctx.start)
+    log.info("accounts: %d days, %d shards staged under %s", len(plan.dates), len(plan.shards), plan.folder)
+    return {"plan": str(plan.inputs / "plan.json"), "shards": plan.shards, "days": len(plan.dates)}
+
+
+def rebalance_accounts(run: Mapping[str, Any], prepare_accounts: Mapping[str, Any], shard: str) -> str:
+    """One shard of the account book through the run's days; returns its manifest path."""
+    from pipelines.accounts.shard import compute_shard
+
+    return compute_shard(prepare_accounts["plan"], shard)
+
+
+def load_accounts(run: Mapping[str, Any], prepare_accounts: Mapping[str, Any],
+                  rebalance_accounts: list[str] | None = None) -> dict[str, int]:
+    """The single writer of the account run; its staged files are removed once loaded."""
+    import shutil
+
+    from pipelines.accounts.load import load_run
+
+    ctx = _ctx(run)
+    rows = load_run(ctx.settings, prepare_accounts["plan"], list(rebalance_accounts or []),
+                    step=f"{_dag(ctx, 'account_rebalance')}.load_accounts")
+    shutil.rmtree(Path(prepare_accounts["plan"]).parent.parent, ignore_errors=True)
+    return rows
+
+
+def report_accounts(run: Mapping[str, Any], load_accounts: Mapping[str, Any] | None = None) -> str:
+    """The HTML reports once the accounts are loaded."""
+    return report(run)

@@ -1,8 +1,9 @@
 """The pipeline without a scheduler: the steps of `pipelines.steps`, in order, in one process.
 
-`run_daily` is what a scheduled market_data + portfolio_rebalance run does for one date;
-`backfill` the same steps over a date range (everything ingested by the end date, every
-portfolio recomputed from the start date). Both are built from the one step list, so the CLI
+`run_daily` is what a scheduled market_data + portfolio_rebalance + account_rebalance run does
+for one date; `backfill` the same steps over a date range (everything ingested by the end date,
+every portfolio and account recomputed from the start date); `run_accounts` the account steps
+alone. Both are built from the one step list, so the CLI
 and the DAGs cannot drift apart. Progress: one log record per step and per portfolio.
 """
 
@@ -47,12 +48,16 @@ Progress = Callable[[str, int, int], None]
 
 
 def run_steps(ctx: RunContext, pipeline: Iterable[steps.Step], *,
-              skip: Iterable[str] = (), progress: Progress | None = None) -> RunSummary:
+              skip: Iterable[str] = (), progress: Progress | None = None, workers: int = 1) -> RunSummary:
     """Run `pipeline` in order for `ctx`. A gate step without new prices ends the run with its
-    own DAG's steps, as the asset that would start the next DAG is not published."""
+    own DAG's steps, as the asset that would start the next DAG is not published. A step name
+    that several chained DAGs share (the report) runs once, at its last place. `workers` > 1
+    runs a mapped step's items in that many processes."""
     outputs: dict[str, Any] = {}
     seconds: dict[str, float] = {}
     pipeline = [s for s in pipeline if s.name not in set(skip)]
+    last = {s.name: i for i, s in enumerate(pipeline)}
+    pipeline = [s for i, s in enumerate(pipeline) if last[s.name] == i]
     run = ctx.to_dict()
     closed: str | None = None   # the DAG whose gate closed: later DAGs do not run
     for k, step in enumerate(pipeline, 1):
@@ -61,7 +66,7 @@ def run_steps(ctx: RunContext, pipeline: Iterable[steps.Step], *,
         t0 = time.perf_counter()
         inputs = {name: outputs.get(name) for name in step.inputs}
         if step.mapped:
-            outputs[step.name] = _mapped(step, run, inputs, progress)
+            outputs[step.name] = _mapped(step, run, inputs, progress, workers)
         else:
             outputs[step.name] = steps.call(step, run, **inputs)
         seconds[step.name] = round(time.perf_counter() - t0, 3)
@@ -76,14 +81,27 @@ def run_steps(ctx: RunContext, pipeline: Iterable[steps.Step], *,
     return RunSummary(ctx.run_id, ctx.as_of.isoformat(), outputs, seconds)
 
 
-def _mapped(step: steps.Step, run: dict, inputs: dict, progress: Progress | None) -> list[Any]:
-    ids = [p.id for p in catalog.portfolios(RunContext.of(run).settings)]  # what the DAG's list task gives
+def _mapped(step: steps.Step, run: dict, inputs: dict, progress: Progress | None, workers: int = 1) -> list[Any]:
+    """A mapped step over its items (what the DAG's list task gives), in order."""
+    if step.over == "shards":
+        items = list(inputs[step.inputs[0]]["shards"])
+    else:
+        items = [p.id for p in catalog.portfolios(RunContext.of(run).settings)]
+    calls = [{step.map_kwarg: item, **inputs} for item in items]
+    if workers > 1 and len(calls) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(steps.call, step, run, **kw) for kw in calls]
+            out = [f.result() for f in futures]
+        log.info("%s: %d items in %d processes", step.name, len(out), workers)
+        return out
     out = []
-    for i, pid in enumerate(ids, 1):
-        out.append(steps.call(step, run, portfolio_id=pid, **inputs))
-        log.info("[%d/%d] %s computed", i, len(ids), pid)
+    for i, kw in enumerate(calls, 1):
+        out.append(steps.call(step, run, **kw))
+        log.info("[%d/%d] %s computed", i, len(calls), kw[step.map_kwarg])
         if progress:
-            progress(step.name, i, len(ids))
+            progress(step.name, i, len(calls))
     return out
 
 
@@ -96,7 +114,7 @@ def run_daily(settings: Settings, as_of: dt.date, run_id: str | None = None, *, 
     """One trading day: ingest and validate, train when due, allocate, load, analytics (and the
     report when asked): the DAGs' work, in-process."""
     ctx = RunContext.for_settings(settings, as_of=as_of, run_id=run_id or _run_id("daily", as_of.isoformat()))
-    return run_steps(ctx, steps.DAILY, skip=() if report else ("report",), progress=progress)
+    return run_steps(ctx, [*steps.DAILY, *steps.ACCOUNTS], skip=() if report else ("report",), progress=progress)
 
 
 def backfill(settings: Settings, start: dt.date, end: dt.date, run_id: str | None = None, *,
@@ -108,7 +126,16 @@ def backfill(settings: Settings, start: dt.date, end: dt.date, run_id: str | Non
         raise ValueError(f"backfill start {start} is after end {end}")
     ctx = RunContext.for_settings(settings, as_of=end, run_id=run_id or _run_id("backfill", f"{start}_{end}"),
                                   start=start, full_history=True)
-    return run_steps(ctx, steps.DAILY, skip=() if report else ("report",), progress=progress)
+    return run_steps(ctx, [*steps.DAILY, *steps.ACCOUNTS], skip=() if report else ("report",), progress=progress)
+
+
+def run_accounts(settings: Settings, as_of: dt.date, start: dt.date | None = None, run_id: str | None = None, *,
+                 report: bool = False, workers: int = 1) -> RunSummary:
+    """The account_rebalance pipeline alone (the model portfolios already loaded for `as_of`):
+    every account up to `as_of`, recomputed from `start` when given."""
+    ctx = RunContext.for_settings(settings, as_of=as_of, start=start,
+                                  run_id=run_id or _run_id("accounts", as_of.isoformat()), dag="account_rebalance")
+    return run_steps(ctx, steps.ACCOUNTS, skip=() if report else ("report",), workers=workers)
 
 
 def train(settings: Settings, as_of: dt.date, run_id: str | None = None) -> RunSummary:

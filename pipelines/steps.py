@@ -23,9 +23,11 @@ class Step:
     target: "module:function"; the function takes the run (a `RunContext`) and the outputs of
         `inputs` as keyword arguments and returns a small JSON-able value (paths, counts).
     writer: writes the DuckDB warehouse (the Airflow task takes the single-slot writer pool).
-    mapped: one task per managed portfolio (kwarg `portfolio_id`), run in parallel.
+    mapped: one task per item, run in parallel: per managed portfolio (kwarg `portfolio_id`),
+        or with `over="shards"` per shard of the account book (kwarg `shard`: the `shards` list
+        of the output of the step's first input).
     gate: the pipeline stops after this step when the date brought no new prices.
-    outlet: the asset a DAG publishes when this step succeeds.
+    outlet: the asset a DAG publishes when this step succeeds (extra: `as_of`, `snapshot_id`).
     """
 
     name: str
@@ -37,6 +39,11 @@ class Step:
     mapped: bool = False
     gate: bool = False
     outlet: str | None = None
+    over: str = "portfolios"
+
+    @property
+    def map_kwarg(self) -> str:
+        return "shard" if self.over == "shards" else "portfolio_id"
 
 
 DAILY: tuple[Step, ...] = (
@@ -78,7 +85,25 @@ TRAINING: tuple[Step, ...] = (
          doc="The single DuckDB writer: `model_versions`, `regimes`, `factor_exposures`."),
 )
 
-PIPELINES: dict[str, tuple[Step, ...]] = {"daily": DAILY, "training": TRAINING}
+ACCOUNTS: tuple[Step, ...] = (
+    Step("prepare_accounts", "account_rebalance", "pipelines.run_steps:prepare_accounts",
+         doc="Read the account book, each account's state at the last checkpoint before the date, the flows "
+             "that take effect and the models' targets from the warehouse once (read-only), and stage every "
+             "shard's inputs as Parquet (`shard_size` accounts each, config/accounts.yaml)."),
+    Step("rebalance_accounts", "account_rebalance", "pipelines.run_steps:rebalance_accounts",
+         inputs=("prepare_accounts",), mapped=True, over="shards",
+         doc="One shard of accounts through the days: fees, flows, cash flows first, drift beyond the "
+             "tolerance back to target, NAV, returns; reads only its staged files (no DuckDB lock) and "
+             "stages its rows as Parquet. One task per shard, in parallel."),
+    Step("load_accounts", "account_rebalance", "pipelines.run_steps:load_accounts",
+         inputs=("prepare_accounts", "rebalance_accounts"), writer=True, outlet="warehouse_accounts",
+         doc="The single DuckDB writer: every shard's rows, the day's block orders netted from the account "
+             "tickets, performance and state checkpoints in one transaction, recorded in `pipeline_runs`."),
+    Step("report", "account_rebalance", "pipelines.run_steps:report_accounts", inputs=("load_accounts",),
+         doc="The HTML reports again, now with the day's accounts (read-only on the warehouse)."),
+)
+
+PIPELINES: dict[str, tuple[Step, ...]] = {"daily": DAILY, "accounts": ACCOUNTS, "training": TRAINING}
 
 
 def steps_for(dag_id: str) -> list[Step]:

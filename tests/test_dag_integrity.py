@@ -22,7 +22,7 @@ def test_no_import_errors(dagbag):
     assert dagbag.import_errors == {}
 
 
-DAG_IDS = ("market_data", "portfolio_rebalance", "model_training")
+DAG_IDS = ("market_data", "portfolio_rebalance", "model_training", "account_rebalance")
 
 
 def test_expected_dags_with_tags_owner_and_retries(dagbag):
@@ -41,9 +41,12 @@ def test_expected_dags_with_tags_owner_and_retries(dagbag):
 def test_assets_link_the_dags(dagbag):
     md = dagbag.dags["market_data"]
     pr = dagbag.dags["portfolio_rebalance"]
+    ar = dagbag.dags["account_rebalance"]
     published = {a.name for t in md.tasks for a in t.outlets}
     assert "curated_market_data" in published
     assert "curated_market_data" in repr(pr.timetable.asset_condition)
+    assert "warehouse_portfolios" in {a.name for t in pr.tasks for a in t.outlets}
+    assert "warehouse_portfolios" in repr(ar.timetable.asset_condition)
 
 
 def test_writers_share_the_single_slot_pool(dagbag):
@@ -63,7 +66,7 @@ def test_dag_tasks_are_the_pipeline_steps(dagbag, dag_id):
 
     dag = dagbag.dags[dag_id]
     spec = steps.steps_for(dag_id)
-    glue = {"resolve_date", "list_portfolios", "has_new_prices", "publish"}
+    glue = {"resolve_date", "list_portfolios", "list_shards", "has_new_prices", "publish"}
     work = [t.task_id for t in dag.topological_sort() if t.task_id not in glue]
     assert work == [s.name for s in spec]
     assert {t.task_id for t in dag.tasks} - set(work) <= glue
@@ -72,14 +75,14 @@ def test_dag_tasks_are_the_pipeline_steps(dagbag, dag_id):
         assert set(s.inputs) & {x.name for x in spec} <= upstream, (s.name, upstream)
         assert "resolve_date" in upstream
         if s.mapped:
-            assert "list_portfolios" in upstream
+            assert ("list_shards" if s.over == "shards" else "list_portfolios") in upstream
 
 
 def test_every_daily_step_runs_in_a_dag_and_in_the_cli(dagbag):
     from pipelines import steps
 
     hosted = {(t.dag_id, t.task_id) for d in dagbag.dags.values() for t in d.tasks}
-    for s in steps.DAILY:
+    for s in (*steps.DAILY, *steps.ACCOUNTS):
         assert (s.dag, s.name) in hosted
 
 

@@ -25,10 +25,10 @@ import numpy as np
 import pandas as pd
 
 from pipelines.accounts.flows import FLOW_COLUMNS, occurrences
-from pipelines.accounts.ids import ACCOUNT_ID_TEXT, FLOW_ID, valid_ids
-from pipelines.accounts.validate import BookFile, Checker, read_book_file
+from pipelines.accounts.validate import BookFile, Checker, read_book_file, valid_ids
 from pipelines.allocation import catalog
 from pipelines.config import Settings
+from pipelines.identifiers import ACCOUNT, FLOW
 from pipelines.warehouse.sql_files import load_sql
 from pipelines.warehouse.writer import Writer, transaction
 
@@ -74,7 +74,8 @@ def parse_accounts(book: BookFile, universe: Universe, existing: set[str]) -> tu
     """The accounts and restrictions of a checked file; BookError listing every bad row."""
     c = Checker(book)
     ids = c.text("account_id")
-    c.add((ids != "") & ~valid_ids(ids), "account_id", lambda r: f"not an account id ({ACCOUNT_ID_TEXT}): {ids[r]!r}")
+    c.add((ids != "") & ~valid_ids(ids, ACCOUNT), "account_id",
+          lambda r: f"not an account id (letters, digits, '_' or '-', at most 64 characters): {ids[r]!r}")
     first = ids.duplicated()
     first_row = {v: i for i, v in ids[~first].items()}
     c.add(first & (ids != ""), "account_id",
@@ -166,7 +167,7 @@ def parse_flows(book: BookFile, accounts: pd.DataFrame, state: pd.DataFrame, exi
               lambda r: f"takes effect on {effective[r].date()}, on or before the last processed day {last_day}: "
                         f"a flow recorded late takes effect when recorded (give recorded_on after {last_day})")
     flow_id = c.text("flow_id", required=False)
-    c.add((flow_id != "") & ~valid_ids(flow_id, FLOW_ID), "flow_id", lambda r: f"not a flow id: {flow_id[r]!r}")
+    c.add((flow_id != "") & ~valid_ids(flow_id, FLOW), "flow_id", lambda r: f"not a flow id: {flow_id[r]!r}")
     frame = pd.DataFrame({"account_id": acct, "kind": kind, "date": date, "amount": amount, "end_date": end,
                           "recorded_on": rec})
     frame["flow_id"] = flow_id.where(flow_id != "", _content_ids(frame))

@@ -259,6 +259,13 @@ def prepare(settings: Settings, as_of: dt.date, run_id: str, start: dt.date | No
     if folder.exists():
         shutil.rmtree(folder)
     book = read.book
+    if book.empty:
+        plan = Plan(run_id=run_id, as_of=as_of.isoformat(), checkpoint=None, dates=[], symbols=[],
+                    cash_symbol=settings.universe.cash_symbol, models=[], bt={}, versions=[],
+                    lot=cfg.fractional_lot, tolerance=cfg.drift_tolerance, data_snapshot=read.snapshot, shards=[],
+                    folder=str(folder))
+        plan.write()
+        return plan
     unknown = sorted(set(book["portfolio_id"]) - set(configs))
     if unknown:
         raise ValueError(f"accounts follow model portfolios that are no longer configured: {unknown}")

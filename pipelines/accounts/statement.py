@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipelines.accounts.ids import check_account_id
 from pipelines.accounts.returns import DAYS_A_YEAR, xirr
 from pipelines.config import Settings
+from pipelines.identifiers import check_account_id
 from pipelines.warehouse.db import connect, table_names
 from pipelines.warehouse.sql_files import load_sql
 

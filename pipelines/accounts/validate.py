@@ -8,6 +8,7 @@ them into one `BookError` whose message lists the first ones, so nothing of a ba
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,3 +157,10 @@ class Checker:
     def raise_if_any(self) -> None:
         if self.errors:
             raise BookError(self.book.path, self.errors, self.book.where)
+
+
+def valid_ids(values: pd.Series, pattern: re.Pattern[str]) -> np.ndarray:
+    """(n,) bool: which cells of `values` match an identifier pattern (`pipelines.identifiers`),
+    vectorised for files of 100,000 rows."""
+    return values.astype("string").str.fullmatch(pattern.pattern.lstrip("^").rstrip("$")).fillna(False) \
+        .to_numpy(dtype=bool)

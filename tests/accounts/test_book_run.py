@@ -13,7 +13,7 @@ from book_support import BOOK_START, as_of_close, checkpoint_dates, snapshot
 from scipy.optimize import brentq
 
 from pipelines.accounts.book import import_book
-from pipelines.accounts.run import run_accounts
+from pipelines.runner import run_accounts
 from support import BASE_END
 
 DEFAULT_TOLERANCE = 0.03

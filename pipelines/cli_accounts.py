@@ -1,4 +1,5 @@
-"""`python -m pipelines accounts ...`: the client book from the command line.
+"""`python -m pipelines accounts ...`: the client book from the command line (registered by
+`pipelines.cli`; the account rebalance runs the pipeline's account steps through `pipelines.runner`).
 
   accounts import FILE [--flows FILE] [--replace]   load accounts (CSV or Parquet), checked row by row
   accounts flows import FILE [--recorded-on DATE]   load cash flows
@@ -15,6 +16,7 @@ import json
 from pathlib import Path
 
 from pipelines.config import Settings
+from pipelines.identifiers import check_account_id
 from pipelines.warehouse.sql_files import load_sql
 
 EXIT_OK = 0
@@ -59,26 +61,36 @@ def cmd_generate(args, settings: Settings) -> int:
 
 
 def cmd_rebalance(args, settings: Settings) -> int:
-    from pipelines.accounts.run import run_accounts
+    from pipelines.runner import run_accounts
 
-    print(json.dumps(run_accounts(settings, args.date, args.start, workers=args.workers).to_dict(), indent=2))
+    summary = run_accounts(settings, args.date, start=args.start, workers=args.workers)
+    print(json.dumps({"run_id": summary.run_id, "as_of": summary.as_of, "seconds": summary.seconds,
+                      "rows": summary.outputs.get("load_accounts")}, indent=2, default=str))
     return EXIT_OK
 
 
-def cmd_list(args, settings: Settings) -> int:
-    from pipelines.cli import _print_query
+def _show(settings: Settings, sql_file: str, params: dict) -> None:
+    """A read-only query's rows as a table on stdout."""
+    import pandas as pd
 
-    return _print_query(settings, load_sql("app/accounts_cli_list.sql"), {"model": args.model, "limit": args.limit})
+    from pipelines.warehouse.db import connect
+
+    with connect(settings, read_only=True) as con:
+        df = con.execute(load_sql(sql_file), params).df()
+    with pd.option_context("display.max_rows", 200, "display.max_columns", 30, "display.width", 200):
+        print(df.to_string(index=False) if len(df) else "(no rows)")
+
+
+def cmd_list(args, settings: Settings) -> int:
+    _show(settings, "app/accounts_cli_list.sql", {"model": args.model, "limit": args.limit})
+    return EXIT_OK
 
 
 def cmd_show(args, settings: Settings) -> int:
-    from pipelines.accounts.ids import check_account_id
-    from pipelines.cli import _print_query
-
     account = check_account_id(args.account_id)
     for part in ("account", "restrictions", "latest", "holdings", "performance"):
         print(f"\n{part}:")
-        _print_query(settings, load_sql(f"app/accounts_cli_show_{part}.sql"), {"id": account})
+        _show(settings, f"app/accounts_cli_show_{part}.sql", {"id": account})
     return EXIT_OK
 
 
@@ -127,7 +139,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                          "performance (the account_rebalance DAG's work, in-process)", cmd_rebalance)
     q.add_argument("--date", type=_date, required=True)
     q.add_argument("--start", type=_date, help="recompute from this date (default: continue from the last day)")
-    q.add_argument("--workers", type=int, default=1, help="processes for the shards")
+    q.add_argument("--workers", type=int, default=1, help="processes running the shards (default 1: in-process)")
     q = add("list", "accounts at the latest day (v_account_summary)", cmd_list)
     q.add_argument("--model", help="only accounts of this model portfolio")
     q.add_argument("--limit", type=int, default=50)
