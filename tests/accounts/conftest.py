@@ -33,8 +33,8 @@ def book_home(base_home, tmp_path_factory) -> tuple[Path, Path]:
     """The base home plus a 300-account book run from 2016-01-04 to BASE_END (built once)."""
     from pipelines.accounts.book import import_book
     from pipelines.accounts.generate import generate_book
-    from pipelines.runner import run_accounts
     from pipelines.config import Settings
+    from pipelines.runner import run_accounts
 
     src, config = base_home
     root = tmp_path_factory.mktemp("book")

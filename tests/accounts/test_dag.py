@@ -6,8 +6,8 @@ from __future__ import annotations
 import shutil
 
 import duckdb
-
 from book_support import snapshot
+
 from support import NEXT_DAY
 
 
