@@ -53,7 +53,7 @@ def cmd_generate(args, settings: Settings) -> int:
     end = args.end or last_price_date(settings)
     out = args.out or settings.data_root / "accounts" / "generated"
     made = generate_book(settings, args.n or book.n, book.seed if args.seed is None else args.seed,
-                         args.start or book.start, end, out, args.model, args.format)
+                         args.start or book.start, end, out, args.model, args.format, args.incept_within)
     print(f"generated {made.accounts} accounts and {made.flows} flows: {made.accounts_path}, {made.flows_path}")
     if not args.no_load:
         print(json.dumps(import_book(settings, made.accounts_path, made.flows_path, replace=True).to_dict(), indent=2))
@@ -134,6 +134,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--model", action="append", help="only these model portfolios (repeatable)")
     q.add_argument("--out", type=Path, help="folder for accounts.<fmt> and flows.<fmt>")
     q.add_argument("--format", choices=["parquet", "csv"], default="parquet")
+    q.add_argument("--incept-within", type=int, metavar="DAYS",
+                   help="every account opens within the first DAYS of the window (a book live all along)")
     q.add_argument("--no-load", action="store_true", help="write the files only")
     q = add("rebalance", "the account rebalance up to a date: flows, drift, trades, block orders, NAV, "
                          "performance (the account_rebalance DAG's work, in-process)", cmd_rebalance)

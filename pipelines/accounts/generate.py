@@ -68,14 +68,15 @@ def _pick_models(rng: np.random.Generator, settings: Settings, ids: list[str], n
 
 
 def draw_accounts(settings: Settings, n: int, seed: int, start: dt.date, end: dt.date,
-                  models: list[str] | None = None) -> pd.DataFrame:
-    """`n` accounts incepted between `start` and about a month before `end`."""
+                  models: list[str] | None = None, incept_within: int | None = None) -> pd.DataFrame:
+    """`n` accounts incepted between `start` and about a month before `end` (or within the
+    first `incept_within` days, for a book that is live over the whole window)."""
     if end <= start:
         raise ValueError(f"the book's window is empty: {start} .. {end}")
     rng = np.random.default_rng(seed)
     ids, symbols = _models(settings, models)
     model = _pick_models(rng, settings, ids, n)
-    span = max((end - start).days - 30, 1)
+    span = max((end - start).days - 30, 1) if incept_within is None else max(incept_within, 1)
     inception = pd.Timestamp(start) + pd.to_timedelta(np.floor(rng.beta(1.6, 1.0, n) * span), unit="D")
     deposit = np.clip(np.round(rng.lognormal(np.log(20_000), 1.1, n)), 1_000, 5_000_000)
     fractional = (deposit < 25_000) | (rng.random(n) < 0.7)   # whole units only for larger accounts
@@ -172,9 +173,10 @@ def last_price_date(settings: Settings) -> dt.date:
 
 
 def generate_book(settings: Settings, n: int, seed: int, start: dt.date, end: dt.date, out_dir: Path,
-                  models: list[str] | None = None, fmt: str = "parquet") -> GeneratedBook:
+                  models: list[str] | None = None, fmt: str = "parquet",
+                  incept_within: int | None = None) -> GeneratedBook:
     """Write accounts.<fmt> and flows.<fmt> of a synthetic book under `out_dir`."""
-    accounts = draw_accounts(settings, n, seed, start, end, models)
+    accounts = draw_accounts(settings, n, seed, start, end, models, incept_within)
     flows = draw_flows(accounts, seed, end)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -23,6 +23,7 @@ import pandas as pd
 from pipelines.config import Settings
 from pipelines.reporting import data as D
 from pipelines.reporting import html as H
+from pipelines.reporting.accounts import overview as accounts_overview
 from pipelines.reporting.sections import PORTFOLIO_SECTIONS, SPX_NOTE, PageContext
 from pipelines.warehouse.db import connect
 
@@ -113,7 +114,7 @@ def evidence_verdicts(ev: pd.DataFrame) -> dict | None:
 
 
 def index_page(rows: list[dict], run_id: str | None, earlier_runs: list[str],
-               family: dict | None = None) -> str:
+               family: dict | None = None, accounts_html: str = "") -> str:
     df = pd.DataFrame(rows)
     body = ""
     if df.empty:
@@ -142,6 +143,7 @@ def index_page(rows: list[dict], run_id: str | None, earlier_runs: list[str],
             "Since inception unless stated; YTD is a plain return since the last close of the previous "
             "year. Benchmark return: the benchmark over the portfolio's own dates."))
         body += evidence_section(rows, family)
+    body += accounts_html
     if earlier_runs:
         body += H.section("runs", "Reports of earlier runs",
                           H.link_list([(f"runs/{r}/index.html", r) for r in earlier_runs]))
@@ -197,11 +199,12 @@ def write_reports(settings: Settings, run_id: str | None = None,
         if (out / "runs").exists() else []
     index = target / "index.html"
     family = report.family()
-    _write(index, index_page(rows, run_id, [] if run_dir else earlier, family))
+    clients = accounts_overview(report)
+    _write(index, index_page(rows, run_id, [] if run_dir else earlier, family, clients))
     if run_dir is not None:  # the run's pages are also the latest ones
         for path in [*pages.values()]:
             shutil.copyfile(path, out / path.name)
-        _write(out / "index.html", index_page(rows, run_id, earlier, family))
+        _write(out / "index.html", index_page(rows, run_id, earlier, family, clients))
         index = out / "index.html"
     log.info("wrote %d portfolio reports and %s", len(pages), index)
     return ReportResult(index=index, pages=pages, run_dir=run_dir)

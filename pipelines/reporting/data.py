@@ -51,6 +51,9 @@ class PortfolioData:
     evidence: pd.DataFrame            # one row per comparison (benchmark, reference), may be empty
     regimes: pd.DataFrame             # date x regime probabilities, plus p_risk_off (may be empty)
     caveats: Caveats = field(default_factory=Caveats)
+    accounts_aum: pd.DataFrame = field(default_factory=pd.DataFrame)     # date, aum, accounts (weekly)
+    accounts_latest: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per client account
+    accounts_trades: pd.DataFrame = field(default_factory=pd.DataFrame)  # trade_date, reason, tickets
 
 
 def _query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
@@ -172,7 +175,9 @@ class ReportData:
             performance=self._get("performance", pid), attribution=self._get("attribution", pid),
             factor_exposures=self._get("factor_exposures", pid),
             factor_attribution=self._get("factor_attribution", pid),
-            evidence=self._get("evidence", pid), regimes=self.regimes, caveats=self.caveats(info))
+            evidence=self._get("evidence", pid), regimes=self.regimes, caveats=self.caveats(info),
+            accounts_aum=self._get("accounts_aum", pid), accounts_latest=self._get("accounts_latest", pid),
+            accounts_trades=self._get("accounts_trades", pid))
 
 
 # table -> the relations its query needs; each query reads every reported portfolio at once
@@ -183,6 +188,8 @@ PER_PORTFOLIO = {
     "performance": ("performance",), "attribution": ("attribution",),
     "factor_exposures": ("factor_exposures",), "factor_attribution": ("factor_attribution",),
     "evidence": ("evidence",),
+    "accounts_aum": ("account_nav",), "accounts_latest": ("account_performance",),
+    "accounts_trades": ("account_trades",),
 }
 
 

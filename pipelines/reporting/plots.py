@@ -277,3 +277,79 @@ def factor_exposures_chart(exposures: pd.DataFrame, factors: list[str]) -> str:
     ax.set_ylabel("beta")
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=8)
     return _uri(fig)
+
+
+# --------------------------------------------------------------------------- client accounts
+
+REASON_COLORS = {"new_account": COLORS[2], "deposit": COLORS[0], "withdrawal": COLORS[1], "fee": COLORS[7],
+                 "drift": COLORS[3], "model_change": COLORS[4]}
+
+
+def accounts_aum(aum: pd.DataFrame) -> str:
+    """AUM of a model's client accounts (weekly) over the number of accounts."""
+    fig, (ax, n_ax) = _figure(3.6, 2, ratios=(2.2, 1.0))
+    dates = pd.to_datetime(aum["date"])
+    x = years(dates)
+    ax.fill_between(x, aum["aum"].to_numpy(dtype=float), 0, color=COLORS[0], alpha=0.35, lw=0)
+    ax.plot(x, aum["aum"].to_numpy(dtype=float), color=COLORS[0], lw=1.2)
+    ax.yaxis.set_major_formatter(FuncFormatter(money))
+    ax.set_ylabel("AUM")
+    n_ax.plot(x, aum["accounts"].to_numpy(dtype=float), color=GREY, lw=1.2)
+    n_ax.set_ylabel("accounts")
+    _years_axis(n_ax, dates.iloc[0], dates.iloc[-1] + pd.Timedelta(days=1))
+    return _uri(fig)
+
+
+def aum_by_model(aum: pd.DataFrame, top: int = 10) -> str:
+    """Client AUM by model portfolio over time, stacked (the largest models, the rest as 'other')."""
+    wide = aum.pivot_table(index=pd.to_datetime(aum["date"]), columns="portfolio_id", values="aum",
+                           aggfunc="sum").sort_index().fillna(0.0)
+    order = wide.iloc[-1].sort_values(ascending=False).index
+    shown = wide[order[:top]].copy()
+    if len(order) > top:
+        shown["other"] = wide[order[top:]].sum(axis=1)
+    fig, (ax,) = _figure(3.6, right=0.80)
+    colors = [GREY if c == "other" else MANY[i % len(MANY)] for i, c in enumerate(shown.columns)]
+    ax.stackplot(years(shown.index), *(shown[c].to_numpy() for c in shown.columns), labels=list(shown.columns),
+                 colors=colors, alpha=0.9, lw=0)
+    ax.yaxis.set_major_formatter(FuncFormatter(money))
+    ax.set_ylabel("client AUM")
+    _years_axis(ax, shown.index[0], shown.index[-1] + pd.Timedelta(days=1))
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=8)
+    return _uri(fig)
+
+
+def drift_histogram(drift: pd.Series) -> str:
+    """How far the accounts are from their model after the last day's trades."""
+    fig, (ax,) = _figure(2.6, width=HALF)
+    values = np.clip(drift.to_numpy(dtype=float), 0, None)
+    top = max(float(np.quantile(values, 0.99)) if len(values) else 0.05, 0.01)
+    bins = np.linspace(0, top, 31)
+    counts, edges = np.histogram(np.minimum(values, top), bins=bins)
+    _bars(ax, (edges[:-1] + edges[1:]) / 2, counts, (edges[1] - edges[0]) * 0.9, COLORS[0], "accounts")
+    ax.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=1))
+    ax.set_xlabel("drift (sum of |weight - target| / 2; the last bar holds the top 1%)")
+    ax.set_ylabel("accounts")
+    return _uri(fig)
+
+
+def account_tickets(trades: pd.DataFrame) -> str:
+    """Account tickets per trading day, stacked by reason."""
+    wide = trades.pivot_table(index=pd.to_datetime(trades["trade_date"]), columns="reason", values="tickets",
+                              aggfunc="sum").sort_index().fillna(0.0)
+    fig, (ax,) = _figure(2.6, right=0.86)
+    x = np.arange(len(wide))
+    bottom = np.zeros(len(wide))
+    for reason in [r for r in REASON_COLORS if r in wide.columns]:
+        h = wide[reason].to_numpy()
+        verts = np.stack([np.column_stack([x - 0.4, bottom]), np.column_stack([x - 0.4, bottom + h]),
+                          np.column_stack([x + 0.4, bottom + h]), np.column_stack([x + 0.4, bottom])], axis=1)
+        ax.add_collection(PolyCollection(verts, facecolors=REASON_COLORS[reason], edgecolors="none", label=reason))
+        bottom = bottom + h
+    ax.set_xlim(-1, len(wide))
+    ax.set_ylim(0, max(1.0, float(bottom.max()) * 1.05))
+    ticks = np.linspace(0, len(wide) - 1, min(6, len(wide))).astype(int) if len(wide) else []
+    ax.set_xticks(ticks, [wide.index[i].strftime("%Y-%m-%d") for i in ticks])
+    ax.set_ylabel("tickets")
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=8)
+    return _uri(fig)

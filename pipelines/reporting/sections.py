@@ -16,8 +16,8 @@ from functools import cached_property
 
 import pandas as pd
 
+from pipelines.reporting import accounts, plots
 from pipelines.reporting import html as H
-from pipelines.reporting import plots
 from pipelines.reporting import tearsheet as T
 from pipelines.reporting.data import PortfolioData
 
@@ -412,4 +412,5 @@ PORTFOLIO_SECTIONS: tuple[Section, ...] = (
     Section("factor-exposures", "Factor exposures", factor_exposures),
     Section("factor-attribution", "Factor attribution", factor_attribution),
     Section("metrics", "Metrics by horizon", metrics),
+    Section("accounts", "Client accounts", lambda ctx: accounts.model_section(ctx.data)),
 )
