@@ -35,6 +35,9 @@ from pipelines.portfolio.trading import (
 
 DRIFT_CHUNK = 256
 SEGMENT_MARKS_MIN_K = 16  # from this many portfolios, mark NAV segment by segment
+# Jacobi sweeps of the bt fill chain: each contracts the error by about cost x drift (1e-3).
+BT_SWEEPS = 8
+BT_SWEEP_TOLERANCE = 1e-12
 
 
 class MissingPriceError(ValueError):
@@ -369,18 +372,21 @@ def _segment_marks(cash_e: np.ndarray, crel: np.ndarray, q: np.ndarray, P: np.nd
     return navT.T, (np.zeros((K, 0)) if cashT is None else cashT.T)
 
 
-def _bt_sweeps(W, G, cg, rate, tol=1e-15, max_sweeps=60):
+def _bt_sweeps(W, G, cg, rate):
     """bt's fill convention over all rebalance dates at once.
 
     Post-trade weights a_k depend on the drifted weights x_k, which depend on a_{k-1}: a chain.
     Its sensitivity to x is only cost-rate x drift (about 1e-3), so Jacobi sweeps over the whole
     chain from the zero-cost solution (a_k = w_k) contract by that factor each time and reach
-    machine precision in a few sweeps, each one array expression over (K, m, N).
+    machine precision in a few sweeps, each one array expression over (K, m, N). The number of
+    sweeps is fixed (not "until converged"): then date k's weights are the same bits whatever
+    dates follow it, so a history cut at D (the daily run) equals the full backfill.
     """
     K, m, N = W.shape
     a, z = W.copy(), 1.0 - W.sum(-1)
     closing_w = W == 0
-    for _ in range(max_sweeps):
+    err = 0.0
+    for _ in range(BT_SWEEPS):
         xs = a[:, :-1] * G[None]
         cs = z[:, :-1] * cg[None]
         S1 = xs.sum(-1) + cs
@@ -393,7 +399,8 @@ def _bt_sweeps(W, G, cg, rate, tol=1e-15, max_sweeps=60):
         a_new, z_new = post / vplus[..., None], cash_post / vplus
         err = max(float(np.abs(a_new - a).max(initial=0.0)), float(np.abs(z_new - z).max(initial=0.0)))
         a, z = a_new, z_new
-        if err <= tol:
-            break
+    if err > BT_SWEEP_TOLERANCE:
+        raise ArithmeticError(f"bt fills did not converge in {BT_SWEEPS} sweeps (last change {err:.3g}); "
+                              "cost rates this high need the stepping kernel")
     S = np.concatenate([np.ones((K, 1)), S1], axis=1)
     return a, z, S, 1.0 - vplus

@@ -118,7 +118,7 @@ def test_the_daily_run_of_d_equals_the_backfill_through_d_for_every_portfolio(ba
 def test_every_row_carries_the_model_version_that_served_its_date(backfilled):
     """Model-driven rows carry the refit serving their date (the latest trained before it), not
     the last one a backfill used."""
-    from models.registry import Registry
+    from models.registry import NoModelError, Registry
     from models.walk_forward import CLASSIFIER
 
     settings = backfilled
@@ -132,6 +132,13 @@ def test_every_row_carries_the_model_version_that_served_its_date(backfilled):
         con.close()
     registry = Registry(settings.models_dir)
     assert len(rows) > 12
+    served = 0
     for date, version in rows:
-        assert version == registry.latest(CLASSIFIER, before=date).version, date
+        try:
+            expected = registry.latest(CLASSIFIER, before=date).version
+        except NoModelError:  # before the first refit the strategy holds its fallback mix
+            expected = None
+        served += expected is not None
+        assert version == expected, date
+    assert served > 12
     assert nav_versions == len({v for _, v in rows})
