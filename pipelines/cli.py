@@ -25,6 +25,7 @@ from pipelines.warehouse.sql_files import SQL_DIR
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
 QUERIES_DIR = SQL_DIR / "queries"
 PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
 
 
 def _date(text: str) -> dt.date:
@@ -115,8 +116,10 @@ def _print_frame(df, fmt: str = "table", output: Path | None = None) -> None:
             print(df.to_string(index=False) if len(df) else "(no rows)")
 
 
-def _run_query(settings: Settings, sql: str, params: dict | None = None):
-    from pipelines.warehouse.db import connect
+def _run_query(settings: Settings, sql: str, params: dict | None = None, timeout: float | None = None):
+    """One SELECT in the sandbox (pipelines.warehouse.sandbox): the warehouse read-only, no file
+    outside the curated lake, configuration locked, a statement timeout."""
+    from pipelines.warehouse import sandbox
 
     params = dict(params or {})
     wanted = set(PARAM.findall(sql))
@@ -127,13 +130,12 @@ def _run_query(settings: Settings, sql: str, params: dict | None = None):
     for name in sorted(wanted - set(params)):
         print(f"note: parameter ${name} not given, bound to NULL", file=sys.stderr)
         params[name] = None
-    with connect(settings, read_only=True) as con:
-        return con.execute(sql, params).df()
+    return sandbox.run_query(settings, sql, params, timeout=timeout or sandbox.DEFAULT_TIMEOUT_SECONDS)
 
 
 def _print_query(settings: Settings, sql: str, params: dict | None = None, fmt: str = "table",
-                 output: Path | None = None) -> int:
-    _print_frame(_run_query(settings, sql, params), fmt, output)
+                 output: Path | None = None, timeout: float | None = None) -> int:
+    _print_frame(_run_query(settings, sql, params, timeout), fmt, output)
     return EXIT_OK
 
 
@@ -233,17 +235,33 @@ def cmd_summary(args, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _check_output(output: Path | None) -> None:
+    """--output must name a regular file (new or existing), not a directory or a device."""
+    if output is None:
+        return
+    if output.exists() and not output.is_file():
+        raise ValueError(f"--output {output}: not a regular file (a directory or a device)")
+    if output.suffix not in (".csv", ".parquet"):
+        raise ValueError(f"--output {output}: the name must end in .csv or .parquet")
+
+
+def query_sql(text: str) -> str:
+    """The SQL to run: the named query's text when `text` is a name from sql/queries/ (looked
+    up among those files, never by opening a path built from the argument), else `text`."""
+    if NAME.fullmatch(text):
+        path = QUERIES_DIR / f"{text}.sql"
+        if text in named_queries():
+            return path.read_text()
+        raise ValueError(f"no query named {text!r} in {QUERIES_DIR}; known: {', '.join(named_queries())}")
+    return text
+
+
 def cmd_query(args, settings: Settings) -> int:
     if args.list or not args.sql:
         for name, desc in named_queries().items():
             print(f"{name:28s} {desc}")
         return EXIT_OK
-    sql = args.sql
-    named = QUERIES_DIR / f"{sql}.sql"
-    if named.exists():
-        sql = named.read_text()
-    elif re.fullmatch(r"[A-Za-z0-9_]+", sql):
-        raise ValueError(f"no query named {sql!r} in {QUERIES_DIR}; known: {', '.join(named_queries())}")
+    sql = query_sql(args.sql)
     params = {}
     for p in args.param:
         if "=" not in p:
@@ -252,7 +270,10 @@ def cmd_query(args, settings: Settings) -> int:
         params[key] = value
     if args.format == "parquet" and args.output is None:
         raise ValueError("--format parquet needs --output FILE.parquet")
-    return _print_query(settings, sql, params, args.format, args.output)
+    _check_output(args.output)
+    if not 0 < args.timeout <= 3600:
+        raise ValueError(f"--timeout {args.timeout}: give seconds between 0 and 3600")
+    return _print_query(settings, sql, params, args.format, args.output, args.timeout)
 
 
 def cmd_lake(args, settings: Settings) -> int:
@@ -369,8 +390,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     queries = "\n".join(f"  {k:28s} {v}" for k, v in named_queries().items())
     p = add("query", "read-only SQL, or the name of a file in sql/queries/",
-            "Run SQL against the warehouse, opened read-only (writes fail). SQL is either a SELECT\n"
-            "statement or the name of a documented query in sql/queries/:\n" + queries +
+            "Run one SELECT against the warehouse in a sandbox: opened read-only, no file outside the\n"
+            "curated lake (COPY, EXPORT, ATTACH, read_csv of host files, glob, INSTALL are refused),\n"
+            "configuration locked, stopped after --timeout seconds. SQL is either a SELECT statement\n"
+            "or the name of a documented query in sql/queries/:\n" + queries +
             "\n\nexamples:\n  python -m pipelines query latest_allocations\n"
             "  python -m pipelines query trade_blotter --param date=2016-12-01 --format csv\n"
             "  python -m pipelines query \"SELECT * FROM nav\" --output nav.parquet", cmd_query)
@@ -381,6 +404,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="table (default) or CSV on stdout; parquet needs --output")
     p.add_argument("--output", type=Path, help="write the result to a .csv or .parquet file")
     p.add_argument("--list", action="store_true", help="list the named queries")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="stop the statement after this many seconds (default 60)")
 
     p = add("lake", "verify the curated lake against its checksums, or adopt it",
             "lake verify: hash every curated partition and compare it with its dataset's manifest\n"
@@ -410,6 +435,6 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args, Settings.from_env())
-    except (ConfigError, FileNotFoundError, KeyError, ValueError, RuntimeError, duckdb.Error) as exc:
+    except (ConfigError, OSError, KeyError, ValueError, RuntimeError, duckdb.Error) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -22,29 +22,35 @@ log = logging.getLogger(__name__)
 LOCK_WAIT_SECONDS = 120.0
 
 
-def _open(path: str, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+def _open(path: str, read_only: bool, wait: float, config: dict | None = None) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + wait
     delay = 0.05
+    said = False
     while True:
         try:
-            return duckdb.connect(path, read_only=read_only)
+            return duckdb.connect(path, read_only=read_only, config=dict(config or {}))
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                raise RuntimeError(f"cannot open warehouse {path} (read_only={read_only}): {exc}") from exc
+                raise RuntimeError(f"cannot open warehouse {path} (read_only={read_only}) within {wait:g} s: "
+                                   f"{str(exc).splitlines()[0]}") from None
+            if not said:  # a wait says what it waits for, once
+                log.warning("waiting up to %.0f s for the warehouse %s: another process holds its lock",
+                            wait, path)
+                said = True
             log.info("warehouse locked by another process, retrying in %.2fs", delay)
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
 
 
 @contextlib.contextmanager
-def connect(settings: Settings, read_only: bool = False,
-            wait: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(settings: Settings, read_only: bool = False, wait: float = LOCK_WAIT_SECONDS,
+            config: dict | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse; read-write connections apply pending migrations first."""
     path = settings.warehouse_path
     if read_only and not path.exists():
         raise FileNotFoundError(f"warehouse {path} does not exist yet; run the pipeline first")
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = _open(str(path), read_only, wait)
+    con = _open(str(path), read_only, wait, config)
     try:
         if not read_only:
             migrate(con, settings)
