@@ -85,6 +85,13 @@ def _print_run(summary, as_json: bool) -> None:
 # --------------------------------------------------------------------------- queries
 
 
+def optional_params(sql: str) -> set[str]:
+    """The parameters a query's `Usage:` header line shows in brackets (`[--param since=...]`):
+    optional, bound to NULL when not given; every other `$name` in a query must be given."""
+    usage = " ".join(line for line in sql.splitlines() if line.startswith("--") and "Usage:" in line)
+    return set(re.findall(r"\[--param ([A-Za-z_][A-Za-z0-9_]*)=", usage))
+
+
 def named_queries() -> dict[str, str]:
     """sql/queries/*.sql by name, with the header comment's first sentence as the description."""
     out = {}
@@ -97,6 +104,26 @@ def named_queries() -> dict[str, str]:
         text = " ".join(header)
         out[f.stem] = text.split(". ")[0].rstrip(".")
     return out
+
+
+def _readable(df):
+    """Floats for the eye: money-sized columns (|x| >= 1,000 somewhere) with thousands separators
+    and two decimals, others with up to six decimals; never scientific notation."""
+    import pandas as pd
+
+    out = df.copy()
+    for col in out.columns:
+        values = out[col]
+        if not pd.api.types.is_float_dtype(values):
+            continue
+        big = values.abs().max(skipna=True) >= 1_000
+        out[col] = [("" if pd.isna(v) else f"{v:,.2f}" if big else _plain(v)) for v in values]
+    return out
+
+
+def _plain(v: float) -> str:
+    text = f"{v:.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def _print_frame(df, fmt: str = "table", output: Path | None = None) -> None:
@@ -113,12 +140,14 @@ def _print_frame(df, fmt: str = "table", output: Path | None = None) -> None:
         import pandas as pd
 
         with pd.option_context("display.max_rows", 200, "display.max_columns", 30, "display.width", 200):
-            print(df.to_string(index=False) if len(df) else "(no rows)")
+            print(_readable(df).to_string(index=False) if len(df) else "(no rows)")
 
 
 def _run_query(settings: Settings, sql: str, params: dict | None = None, timeout: float | None = None):
     """One SELECT in the sandbox (pipelines.warehouse.sandbox): the warehouse read-only, no file
-    outside the curated lake, configuration locked, a statement timeout."""
+    outside the curated lake, configuration locked, a statement timeout. A parameter the query
+    does not take is an error, and so is a missing one unless the query's Usage line marks it
+    optional."""
     from pipelines.warehouse import sandbox
 
     params = dict(params or {})
@@ -127,9 +156,10 @@ def _run_query(settings: Settings, sql: str, params: dict | None = None, timeout
     if unknown:
         raise ValueError(f"the query takes no parameter(s) {', '.join(sorted(unknown))}"
                          f"{'; it takes ' + ', '.join(sorted(wanted)) if wanted else ''}")
-    for name in sorted(wanted - set(params)):
-        print(f"note: parameter ${name} not given, bound to NULL", file=sys.stderr)
-        params[name] = None
+    missing = sorted(wanted - set(params) - optional_params(sql))
+    if missing:
+        raise ValueError("the query needs " + " ".join(f"--param {m}=VALUE" for m in missing))
+    params.update({name: None for name in wanted - set(params)})
     return sandbox.run_query(settings, sql, params, timeout=timeout or sandbox.DEFAULT_TIMEOUT_SECONDS)
 
 
@@ -207,7 +237,7 @@ def cmd_backfill(args, settings: Settings) -> int:
     from pipelines.runner import backfill
 
     summary = _run_with_progress(f"backfill {args.start}..{args.end}", backfill, settings, args.start,
-                                 args.end, report=args.report)
+                                 args.end, report=args.report, portfolio_ids=args.portfolio)
     _print_run(summary, args.json)
     return EXIT_OK
 
@@ -297,8 +327,11 @@ def cmd_lake(args, settings: Settings) -> int:
 def cmd_portfolios(args, settings: Settings) -> int:
     if getattr(args, "action", None) == "show":
         return _show_portfolio(settings, args.portfolio_id)
-    for p in catalog.portfolios(settings):
-        print(f"{p.id:28s} {p.strategy:16s} {p.risk_profile:13s} {p.name}")
+    header = ("id", "strategy", "risk_profile", "name")
+    rows = [header, *((p.id, p.strategy, p.risk_profile, p.name) for p in catalog.portfolios(settings))]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
+    for row in rows:
+        print("  ".join([*(v.ljust(w) for v, w in zip(row[:-1], widths, strict=True)), row[-1]]))
     return EXIT_OK
 
 
@@ -360,9 +393,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("backfill", "recompute every portfolio over a date range",
             "Ingest everything known by END, then recompute every portfolio from START to END (each\n"
-            "date sees only data known at its close). Shows a progress bar on a terminal.", cmd_backfill)
+            "date sees only data known at its close). Shows a progress bar on a terminal, plain\n"
+            "progress lines otherwise. --portfolio ID recomputes only that portfolio (one just added\n"
+            "to config/portfolios.yaml); the others keep their rows.", cmd_backfill)
     p.add_argument("--start", type=_date, required=True, help="first date, YYYY-MM-DD")
     p.add_argument("--end", type=_date, required=True, help="last date, YYYY-MM-DD")
+    p.add_argument("--portfolio", action="append", metavar="ID", type=_identifier(identifiers.check_portfolio_id),
+                   help="only these portfolios (repeatable; default every portfolio)")
     p.add_argument("--report", action="store_true", help="write the HTML reports afterwards")
     p.add_argument("--json", action="store_true", help="print the run's outputs as JSON")
 
@@ -399,7 +436,8 @@ def build_parser() -> argparse.ArgumentParser:
             "  python -m pipelines query \"SELECT * FROM nav\" --output nav.parquet", cmd_query)
     p.add_argument("sql", nargs="?", help="a SELECT statement or a query name such as 'latest_allocations'")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="bind $NAME in the query (repeatable); missing parameters are NULL")
+                   help="bind $NAME in the query (repeatable); a parameter the query's Usage line shows in brackets "
+                        "is optional (NULL when not given), any other is required")
     p.add_argument("--format", choices=["table", "csv", "parquet"], default="table",
                    help="table (default) or CSV on stdout; parquet needs --output")
     p.add_argument("--output", type=Path, help="write the result to a .csv or .parquet file")
@@ -434,7 +472,16 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return args.func(args, Settings.from_env())
+        code = args.func(args, Settings.from_env())
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # the reader went away (`query ... | head`): what it wanted was written; no traceback,
+        # and no second error when the interpreter flushes stdout at exit
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except (ConfigError, OSError, KeyError, ValueError, RuntimeError, duckdb.Error) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -38,6 +38,7 @@ class RunContext:
     home: str | None = None      # the data root, config dir and source of a CLI run; a DAG's
     config: str | None = None    # tasks read them from the environment (None)
     source: str | None = None
+    portfolios: tuple[str, ...] | None = None   # a CLI backfill of some portfolios only (None: all)
 
     @classmethod
     def of(cls, run: Mapping[str, Any]) -> RunContext:
@@ -47,7 +48,8 @@ class RunContext:
         return cls(as_of=day(run["as_of"]), run_id=str(run["run_id"]), snapshot_id=run.get("snapshot_id"),
                    start=day(run.get("start")), full_history=bool(run.get("full_history", False)),
                    dag=str(run.get("dag", "cli")), home=run.get("home"), config=run.get("config"),
-                   source=run.get("source"))
+                   source=run.get("source"),
+                   portfolios=tuple(run["portfolios"]) if run.get("portfolios") else None)
 
     @classmethod
     def for_settings(cls, settings: Settings, **fields: Any) -> RunContext:
@@ -58,6 +60,7 @@ class RunContext:
         d = asdict(self)
         d["as_of"] = self.as_of.isoformat()
         d["start"] = self.start.isoformat() if self.start else None
+        d["portfolios"] = list(self.portfolios) if self.portfolios else None
         return d
 
     def with_snapshot(self, snapshot_id: str | None) -> RunContext:

@@ -86,7 +86,8 @@ def _mapped(step: steps.Step, run: dict, inputs: dict, progress: Progress | None
     if step.over == "shards":
         items = list(inputs[step.inputs[0]]["shards"])
     else:
-        items = [p.id for p in catalog.portfolios(RunContext.of(run).settings)]
+        ctx = RunContext.of(run)
+        items = list(ctx.portfolios or [p.id for p in catalog.portfolios(ctx.settings)])
     calls = [{step.map_kwarg: item, **inputs} for item in items]
     if workers > 1 and len(calls) > 1:
         from concurrent.futures import ProcessPoolExecutor
@@ -118,14 +119,17 @@ def run_daily(settings: Settings, as_of: dt.date, run_id: str | None = None, *, 
 
 
 def backfill(settings: Settings, start: dt.date, end: dt.date, run_id: str | None = None, *,
-             report: bool = False, progress: Progress | None = None) -> RunSummary:
+             report: bool = False, progress: Progress | None = None,
+             portfolio_ids: Iterable[str] | None = None) -> RunSummary:
     """Ingest everything known by `end`, train the refits due by `end`, then recompute every
-    portfolio from `start` to `end`. Each date still sees only data known at its own close:
-    the engine hands a strategy the rows up to that date and nothing after it."""
+    portfolio (or only `portfolio_ids`, e.g. one just added to the configuration; the others keep
+    their rows) from `start` to `end`, then the analytics and the accounts. Each date still sees only data known
+    at its own close: the engine hands a strategy the rows up to that date and nothing after it."""
     if start > end:
         raise ValueError(f"backfill start {start} is after end {end}")
+    only = tuple(catalog.portfolio(settings, pid).id for pid in portfolio_ids or ()) or None
     ctx = RunContext.for_settings(settings, as_of=end, run_id=run_id or _run_id("backfill", f"{start}_{end}"),
-                                  start=start, full_history=True)
+                                  start=start, full_history=True, portfolios=only)
     return run_steps(ctx, [*steps.DAILY, *steps.ACCOUNTS], skip=() if report else ("report",), progress=progress)
 
 

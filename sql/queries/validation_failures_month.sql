@@ -1,6 +1,6 @@
 -- Validation failures this month: every failed expectation whose as-of date falls in the month of
 -- the latest validation run (or of $month, e.g. --param month=2016-12-01), newest first.
--- Usage: python -m pipelines query validation_failures_month
+-- Usage: python -m pipelines query validation_failures_month [--param month=2016-12-01]
 WITH m AS (
     SELECT coalesce(date_trunc('month', CAST($month AS DATE)),
                     (SELECT date_trunc('month', max(as_of)) FROM validation_results)) AS month

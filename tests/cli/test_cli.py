@@ -108,3 +108,62 @@ def test_report_command_writes_the_pages(home, capsys):
     out = capsys.readouterr().out
     assert str(home.reports_dir / "index.html") in out
     assert (home.reports_dir / "static_60_40.html").exists()
+
+
+def test_query_piped_into_head_ends_quietly(home):
+    """`query ... --format csv | head` : no BrokenPipeError traceback, exit 0 (pipefail-safe)."""
+    res = subprocess.run(["bash", "-c", "set -o pipefail; \"$0\" -m pipelines query "
+                          "'SELECT range AS n FROM range(200000)' --format csv | head -2", sys.executable],
+                         capture_output=True, text=True, cwd=REPO)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.splitlines() == ["n", "0"]
+    assert "Traceback" not in res.stderr and "BrokenPipe" not in res.stderr
+
+
+def test_a_required_parameter_left_out_is_an_error(home, capsys):
+    assert main(["query", "trade_blotter"]) == 2
+    assert "--param date=" in capsys.readouterr().err
+    assert main(["query", "SELECT * FROM nav WHERE portfolio_id = $pid"]) == 2
+    assert "--param pid=" in capsys.readouterr().err
+    assert main(["query", "block_orders_today"]) == 0   # its Usage line shows [--param date=...]: optional
+
+
+def test_money_is_printed_plainly(home, capsys):
+    assert main(["query", "SELECT 6711589.123::DOUBLE AS nav, 0.0000125::DOUBLE AS weight, "
+                 "-0.0000001::DOUBLE AS tiny"]) == 0
+    out = capsys.readouterr().out
+    assert "6,711,589.12" in out and "0.000013" in out and "e+" not in out and "e-" not in out
+    assert "-0" not in out
+
+
+def test_portfolios_list_has_a_header_and_aligned_columns(home, capsys):
+    assert main(["portfolios", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["id", "strategy", "risk_profile", "name"]
+    starts = {line.index(" " + word) + 1 for line, word in zip(lines[1:], ["static_mix", "equal_weight"], strict=True)}
+    assert starts == {lines[0].index("strategy")}
+
+
+def test_run_prints_a_summary_not_json(home, capsys):
+    from support import NEXT_DAY
+
+    assert main(["run", "--date", NEXT_DAY.isoformat()]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("run cli__daily__") and "rows written:" in out and "{" not in out
+
+
+def test_backfill_of_one_portfolio_leaves_the_others(home, capsys):
+    sql = ("SELECT portfolio_id, count(*) AS n, count(*) FILTER (WHERE run_id LIKE 'cli__backfill__%') AS rebuilt "
+           "FROM nav GROUP BY 1 ORDER BY 1")
+    assert main(["query", sql, "--format", "csv"]) == 0
+    from io import StringIO
+
+    before = pd.read_csv(StringIO(capsys.readouterr().out)).set_index("portfolio_id")
+    assert main(["backfill", "--start", "2016-06-01", "--end", "2016-12-29", "--portfolio", "static_60_40"]) == 0
+    assert "rows written:" in capsys.readouterr().out
+    assert main(["query", sql, "--format", "csv"]) == 0
+    after = pd.read_csv(StringIO(capsys.readouterr().out)).set_index("portfolio_id")
+    assert after.loc["equal_weight_stocks"].equals(before.loc["equal_weight_stocks"])
+    assert after.loc["static_60_40", "n"] == before.loc["static_60_40", "n"]
+    assert before["rebuilt"].sum() == 0 and after.loc["static_60_40", "rebuilt"] > 100
+    assert main(["backfill", "--start", "2016-06-01", "--end", "2016-12-29", "--portfolio", "nope"]) == 2
