@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export DAA_HOME ?= $(CURDIR)/var
 export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
 
-.PHONY: setup lint equivalence run test airflow bench clean stack-test report compose-config schema-docs
+.PHONY: setup lint equivalence faults run test airflow bench clean stack-test report compose-config schema-docs
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@./scripts/setup_venv.sh "$(PYTHON)" "$(VENV)"
@@ -25,6 +25,11 @@ test: setup lint
 # dates where history reads, holidays and refits bite (the 2012-2016 subset runs in `make test`).
 equivalence: setup
 	@DAA_EQUIVALENCE=full $(VENV)/bin/python -m pytest -q -s tests/equivalence
+
+# The fault suite's slow half (docs/faults.md): SIGKILL at every fault point, concurrent writers
+# and readers, the planted-key runs, dates without data. Its fast half runs in `make test`.
+faults: setup
+	@DAA_FAULTS=1 $(VENV)/bin/python -m pytest -q tests/faults
 
 lint: setup
 	@$(VENV)/bin/ruff check .

@@ -183,11 +183,14 @@ def cmd_ingest(args, settings: Settings) -> int:
 def cmd_validate(args, settings: Settings) -> int:
     """Configuration first (fails with exit 2 naming the file, portfolio and field), then the
     data-quality results the ingests recorded."""
+    from pipelines.accounts.settings import accounts_config
     from pipelines.quality.config import quality_config
 
     universe = settings.universe
     portfolios = catalog.portfolios(settings)
     quality_config(settings)
+    settings.evidence   # noqa: B018 - loading validates
+    accounts_config(settings)
     print(f"configuration OK: {len(universe.assets)} assets, {len(portfolios)} portfolios "
           f"({settings.config_dir})")
     if args.config_only:
@@ -467,10 +470,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that change the lake or the warehouse: their failures are recorded in pipeline_runs.
+RECORDED_COMMANDS = {"ingest", "run", "backfill", "train"}
+
+
+def _record_failure(args, exc: BaseException) -> None:
+    """A failed pipeline command as a `failed` row of `pipeline_runs` (masked, bounded wait),
+    unless the runner recorded it already or there is no usable data root."""
+    from pipelines.runner import RECORDED, record_failure
+
+    if args.command not in RECORDED_COMMANDS or RECORDED in getattr(exc, "__notes__", ()):
+        return
+    try:
+        settings = Settings.from_env()
+    except Exception:  # noqa: BLE001 - the configuration itself is what failed
+        return
+    as_of = getattr(args, "date", None) or getattr(args, "end", None)
+    run_id = f"cli__{args.command}__{as_of or 'none'}__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
+    record_failure(settings, run_id, f"cli.{args.command}", exc, as_of=as_of)
+
+
 def main(argv: list[str] | None = None) -> int:
+    from pipelines.secrets import install_log_filter, mask
+
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_filter()
     try:
         code = args.func(args, Settings.from_env())
         sys.stdout.flush()
@@ -483,5 +509,6 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except (ConfigError, OSError, KeyError, ValueError, RuntimeError, duckdb.Error) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {mask(exc)}", file=sys.stderr)
+        _record_failure(args, exc)
         return EXIT_ERROR

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from pipelines import identifiers
 from pipelines.config import Settings
 from pipelines.identifiers import check_account_id
 from pipelines.warehouse.sql_files import load_sql
@@ -23,10 +24,15 @@ EXIT_OK = 0
 
 
 def _date(text: str) -> dt.date:
+    """A YYYY-MM-DD date the pipeline handles (`identifiers.check_date`: 1900 to tomorrow)."""
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text[:40]!r}") from None
+    try:
+        return identifiers.check_date(day)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def cmd_import(args, settings: Settings) -> int:

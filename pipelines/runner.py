@@ -47,8 +47,45 @@ Progress = Callable[[str, int, int], None]
 """progress(step name, done, total): called as steps and portfolios finish."""
 
 
+RECORDED = "recorded in pipeline_runs"
+
+
 def run_steps(ctx: RunContext, pipeline: Iterable[steps.Step], *,
               skip: Iterable[str] = (), progress: Progress | None = None, workers: int = 1) -> RunSummary:
+    """Run `pipeline` in order for `ctx`, the whole run recorded in `pipeline_runs` as the step
+    `<dag>.run`: `running` from the start (a killed run stays so, never `success`), then
+    `success`, or `failed` with the masked reason."""
+    from pipelines.warehouse.loader import record_run
+
+    started = dt.datetime.now(dt.UTC)
+    step = f"{ctx.dag}.run"
+    record_run(ctx.settings, ctx.run_id, step, "running", as_of=ctx.as_of, started_at=started)
+    try:
+        summary = _run_steps(ctx, pipeline, skip=skip, progress=progress, workers=workers)
+    except Exception as exc:
+        record_failure(ctx.settings, ctx.run_id, step, exc, as_of=ctx.as_of, started_at=started)
+        raise
+    record_run(ctx.settings, ctx.run_id, step, "success", as_of=ctx.as_of, started_at=started,
+               message=", ".join(f"{k} {v:.1f} s" for k, v in summary.seconds.items()))
+    return summary
+
+
+def record_failure(settings: Settings, run_id: str, step: str, exc: BaseException, *,
+                   as_of: dt.date | None = None, started_at: dt.datetime | None = None) -> None:
+    """A `failed` row with the reason (masked), best effort and bounded: the original error is
+    what the caller reports; the exception is marked so the CLI does not record it twice."""
+    from pipelines.warehouse.loader import record_run
+
+    try:
+        record_run(settings, run_id, step, "failed", as_of=as_of, started_at=started_at,
+                   message=f"{type(exc).__name__}: {exc}"[:2000], wait=10.0)
+        exc.add_note(RECORDED)
+    except Exception as problem:  # noqa: BLE001 - never hide the run's own error
+        log.warning("could not record the failure of %s in pipeline_runs: %s", step, problem)
+
+
+def _run_steps(ctx: RunContext, pipeline: Iterable[steps.Step], *,
+               skip: Iterable[str] = (), progress: Progress | None = None, workers: int = 1) -> RunSummary:
     """Run `pipeline` in order for `ctx`. A gate step without new prices ends the run with its
     own DAG's steps, as the asset that would start the next DAG is not published. A step name
     that several chained DAGs share (the report) runs once, at its last place. `workers` > 1

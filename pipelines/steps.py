@@ -115,7 +115,11 @@ def steps_for(dag_id: str) -> list[Step]:
 
 
 def call(step: Step, run: Mapping[str, Any], **inputs: Any) -> Any:
-    """Run one step: import its function and call it with the run and its inputs."""
+    """Run one step: import its function and call it with the run and its inputs (the process's
+    log handlers mask credentials from here on: a DAG task logs through them)."""
+    from pipelines.secrets import install_log_filter
+
+    install_log_filter()
     module, _, name = step.target.partition(":")
     func = getattr(importlib.import_module(module), name)
     return func(run, **inputs)

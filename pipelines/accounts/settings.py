@@ -6,14 +6,14 @@ import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipelines.config import ConfigError, Settings, format_errors
+from pipelines.yaml_files import YamlFileError, read_yaml
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class DefaultBook(_Strict):
@@ -52,9 +52,11 @@ def _load(path: Path, mtime: int) -> AccountsConfig:
     if not path.exists():
         return AccountsConfig()
     try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        raw = read_yaml(path) or {}
+    except YamlFileError as exc:
+        raise ConfigError(str(exc)) from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings, got {type(raw).__name__}")
     try:
         return AccountsConfig.model_validate(raw)
     except ValidationError as exc:

@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlsplit
 import requests
 
 from pipelines.ingest.sources import MalformedInput
+from pipelines.secrets import mask
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ class HttpClient:
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> requests.Response:
         url = f"{self.base_url}/{path.lstrip('/')}"
-        shown = f"{self.service} GET {url} {redact(params)}"
+        shown = mask(f"{self.service} GET {url} {redact(params)}")
         last_problem = ""
         for attempt in range(self.retries + 1):
             self._throttle()
@@ -113,12 +114,13 @@ class HttpClient:
             try:
                 response = self.session.get(url, params=params, timeout=self.timeout)
             except (requests.ConnectionError, requests.Timeout) as exc:
-                last_problem = f"{type(exc).__name__}: {exc}"
+                # requests' messages carry the full URL, credentials in the query included
+                last_problem = mask(f"{type(exc).__name__}: {exc}")
             else:
                 status = response.status_code
                 if status < 400:
                     return response
-                body = response.text[:300]
+                body = mask(response.text[:300])
                 if status in (401, 403):
                     raise AuthError(f"{shown}: HTTP {status}: credential rejected; check "
                                     f"{self.credential_hint or 'the credential'} ({body})", status)
@@ -138,7 +140,7 @@ class HttpClient:
         response = self.get(path, params)
         try:
             return response.json()
-        except ValueError as exc:
-            raise MalformedInput(f"{self.service} GET {response.url.split('?')[0]}: response is not "
-                                 f"JSON ({response.headers.get('Content-Type')}): "
-                                 f"{response.text[:200]!r}") from exc
+        except ValueError:
+            raise MalformedInput(mask(f"{self.service} GET {response.url.split('?')[0]}: response is not "
+                                      f"JSON ({response.headers.get('Content-Type')}): "
+                                      f"{response.text[:200]!r}")) from None

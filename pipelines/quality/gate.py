@@ -32,6 +32,7 @@ from pipelines.quality.quarantine import quarantine_batch
 from pipelines.quality.report import write_run_report
 from pipelines.quality.results import results_frame, stage_results
 from pipelines.quality.validate import Outcome, SuiteResult, runner
+from pipelines.secrets import mask
 from pipelines.warehouse.staging import safe_name
 
 log = logging.getLogger(__name__)
@@ -160,11 +161,11 @@ class QualityGate:
         self.outcomes.append(Outcome(
             suite="curated_history", dataset=dataset, expectation="curated_history_matches_manifest",
             check="stored curated history verifies against its manifest", column=None, success=False,
-            severity="error", observed_value=json.dumps(str(exc)), element_count=None,
+            severity="error", observed_value=json.dumps(mask(str(exc))), element_count=None,
             unexpected_count=len(exc.partitions), unexpected_sample=json.dumps(exc.partitions[:5])))
         files = ", ".join(str(f) for f in self.source_files) or f"with the {self.source} source"
         message = (f"data quality gate stopped for {self.as_of} (source {self.source}, run {self.run_id}): "
-                   f"{exc}\nThe stored {dataset} history is suspect, not the new batch: the batch was not "
+                   f"{mask(exc)}\nThe stored {dataset} history is suspect, not the new batch: the batch was not "
                    f"judged against it and is left where it was ({files}). Check the lake with "
                    "`python -m pipelines lake verify`, restore the partition, then ingest again.")
         _, report = self._publish("history_suspect", message, None, None)
@@ -233,7 +234,7 @@ class QualityGate:
         dataset = next((d for d in DATASETS if any(p.name.startswith(d) for p in exc.paths)), "prices")
         outcome = Outcome(suite="files", dataset=dataset, expectation="file_is_readable_table",
                           check="input file readable as a table", column=None, success=False,
-                          severity="error", observed_value=json.dumps(str(exc)), element_count=None,
+                          severity="error", observed_value=json.dumps(mask(str(exc))), element_count=None,
                           unexpected_count=None, unexpected_sample=None)
         self.fail([outcome])
 

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 from pipelines.config import Settings
+from pipelines.secrets import mask
 from pipelines.warehouse.staging import safe_name
 
 
@@ -32,6 +33,6 @@ def quarantine_batch(settings: Settings, as_of: dt.date, run_id: str, *, pending
         for f in source_files:
             if f.exists():
                 shutil.move(str(f), target / "source_files" / f.name)
-    (target / "reason.json").write_text(json.dumps(reason, indent=2, default=str))
-    (target / "reason.txt").write_text(message + "\n")
+    (target / "reason.json").write_text(mask(json.dumps(reason, indent=2, default=str)))
+    (target / "reason.txt").write_text(mask(message) + "\n")
     return target

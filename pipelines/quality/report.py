@@ -14,6 +14,7 @@ import pandas as pd
 
 from pipelines.config import Settings
 from pipelines.quality.results import quality_dir
+from pipelines.secrets import mask
 from pipelines.warehouse.staging import safe_name
 
 STYLE = """
@@ -65,7 +66,7 @@ def write_run_report(settings: Settings, frame: pd.DataFrame, *, run_id: str, as
 <h1>Data quality gate: {html.escape(as_of)} —
 <span class="{'ok' if status == 'passed' else 'bad'}">{html.escape(status)}</span></h1>
 <p>Run <code>{html.escape(run_id)}</code>: {len(frame)} expectations, {n_err} error(s), {n_warn} warning(s).</p>
-<p><code>{html.escape(message)}</code></p>{quarantine_html}{docs}
+<p><code>{html.escape(mask(message))}</code></p>{quarantine_html}{docs}
 <table><tr><th>result</th><th>severity</th><th>dataset</th><th>suite</th><th>check</th><th>column</th>
 <th>expectation</th><th>unexpected</th><th>observed</th><th>sample rows</th></tr>
 {''.join(rows)}</table></body></html>"""

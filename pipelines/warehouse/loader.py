@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from pipelines.config import Settings
+from pipelines.secrets import mask
 from pipelines.warehouse.staging import FACT_TABLES, Manifest
 from pipelines.warehouse.writer import transaction
 
@@ -68,11 +69,13 @@ def load_staged(settings: Settings, run_id: str, manifest_paths: list[str | Path
 
 def record_run(settings: Settings, run_id: str, step: str, status: str, *, as_of: dt.date | None = None,
                started_at: dt.datetime | None = None, rows_written: int | None = None,
-               data_snapshot: str | None = None, message: str | None = None) -> None:
-    """Record a pipeline step (success, failure or skip) in `pipeline_runs`."""
+               data_snapshot: str | None = None, message: str | None = None,
+               wait: float | None = None) -> None:
+    """Record a pipeline step (running, success, failure or skip) in `pipeline_runs` (the
+    message masked); `wait` bounds the wait for the warehouse lock."""
     now = dt.datetime.now(dt.UTC)
-    with transaction(settings) as w:
+    with transaction(settings, wait=wait) as w:
         w.run("app/record_run.sql", {
             "run_id": run_id, "step": step, "as_of": as_of, "status": status,
             "started_at": started_at or now, "finished_at": now, "rows_written": rows_written,
-            "data_snapshot": data_snapshot, "message": message})
+            "data_snapshot": data_snapshot, "message": None if message is None else mask(message)})

@@ -76,10 +76,11 @@ class Writer:
 
 
 @contextlib.contextmanager
-def transaction(settings: Settings) -> Iterator[Writer]:
+def transaction(settings: Settings, wait: float | None = None) -> Iterator[Writer]:
     """Open the warehouse read-write (pending migrations applied), BEGIN, yield a `Writer`,
     COMMIT when the block ends normally and ROLLBACK on any exception."""
-    with tempfile.TemporaryDirectory(prefix="daa-write-") as tmp, connect(settings) as con:
+    opened = connect(settings) if wait is None else connect(settings, wait=wait)
+    with tempfile.TemporaryDirectory(prefix="daa-write-") as tmp, opened as con:
         con.execute("BEGIN TRANSACTION")
         try:
             yield Writer(con, Path(tmp))

@@ -6,6 +6,7 @@ host, the lake and the warehouse unchanged."""
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -36,7 +37,7 @@ HOSTILE = [
     ("SELECT * FROM read_csv('{out}/secret.csv')", "Cannot access file"),
     ("SELECT * FROM read_csv('/etc/passwd', sep=':')", "Cannot access file"),
     ("SELECT * FROM read_text('/etc/hostname')", "Cannot access file"),
-    ("SELECT * FROM read_text('{lake}/../../../outside/secret.csv')", "Cannot access file"),  # climbing out
+    ("SELECT * FROM read_text('{lake}/{up}/secret.csv')", "Cannot access file"),   # climbing out with ..
     ("SELECT * FROM glob('{out}/*')", "Cannot access file"),
     ("SELECT * FROM glob('/root/*')", "Cannot access file"),
     ("SELECT * FROM 'https://example.invalid/x.csv'", "Cannot access file"),
@@ -55,29 +56,26 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("template, needle", HOSTILE, ids=[f"{i}-{t[:24]}" for i, (t, _) in enumerate(HOSTILE)])
-def test_hostile_statements_are_refused_in_one_line(home, outside, capsys, template, needle):
-    sql = template.format(out=outside, lake=home.curated_dir)
-    before, host_before = digest(home.data_root), sorted(outside.rglob("*"))
+def test_hostile_statements_are_refused_in_one_line(shared_home, outside, capsys, template, needle):
+    up = os.path.relpath(outside, shared_home.curated_dir)
+    sql = template.format(out=outside, lake=shared_home.curated_dir, up=up)
+    before, host_before = digest(shared_home.data_root), sorted(outside.rglob("*"))
     assert main(["query", sql]) == 2
     err = capsys.readouterr().err
     assert needle in err and err.startswith("error: query ") and err.count("\n") == 1, err[:500]
     assert "Traceback" not in err
-    assert digest(home.data_root) == before and sorted(outside.rglob("*")) == host_before
+    assert digest(shared_home.data_root) == before and sorted(outside.rglob("*")) == host_before
 
 
-def test_the_lake_views_and_tables_still_read(home, capsys):
-    from pipelines.warehouse.db import connect
-
-    with connect(home):   # the copied home's views point at its own lake
-        pass
+def test_the_lake_views_and_tables_still_read(shared_home, capsys):
     assert main(["query", "SELECT count(*) AS n FROM prices", "--format", "csv"]) == 0
     assert int(capsys.readouterr().out.split()[1]) > 0
     assert main(["query", "FROM nav LIMIT 1", "--format", "csv"]) == 0
     assert main(["query", "SELECT count(*) FROM read_parquet($p)", "--param",
-                 f"p={home.curated_dir}/prices/*/*.parquet"]) == 0
+                 f"p={shared_home.curated_dir}/prices/*/*.parquet"]) == 0
 
 
-def test_a_runaway_query_is_stopped_by_its_timeout(home, capsys):
+def test_a_runaway_query_is_stopped_by_its_timeout(shared_home, capsys):
     assert main(["query", "SELECT count(*) FROM range(1000000000000) a, range(1000) b", "--timeout", "1"]) == 2
     assert "still running after 1 s" in capsys.readouterr().err
 
@@ -88,7 +86,7 @@ def test_a_runaway_query_is_stopped_by_its_timeout(home, capsys):
     ("x" * 300, "query refused"),                          # no file-name probe: no OSError
     ("no_such_query", "no query named"),
 ])
-def test_the_argument_names_a_file_only_inside_sql_queries(home, capsys, arg, needle):
+def test_the_argument_names_a_file_only_inside_sql_queries(shared_home, capsys, arg, needle):
     assert main(["query", arg]) == 2
     err = capsys.readouterr().err
     assert needle in err and "Traceback" not in err
@@ -100,13 +98,13 @@ def test_the_argument_names_a_file_only_inside_sql_queries(home, capsys, arg, ne
     ("{tmp}/nav.txt", "must end in .csv or .parquet"),
     ("/proc/nope/nav.csv", "error: "),
 ])
-def test_a_bad_output_path_is_a_clear_error(home, tmp_path, capsys, output, needle):
+def test_a_bad_output_path_is_a_clear_error(shared_home, tmp_path, capsys, output, needle):
     assert main(["query", "SELECT 1 AS x", "--output", output.format(tmp=tmp_path)]) == 2
     err = capsys.readouterr().err
     assert needle in err and "Traceback" not in err
 
 
-def test_the_command_line_exits_2_without_a_traceback(home):
+def test_the_command_line_exits_2_without_a_traceback(shared_home):
     """The same through a real process: the exit code and stderr a user sees."""
     res = subprocess.run([sys.executable, "-m", "pipelines", "query", "COPY nav TO '/tmp/nav.csv'"],
                          capture_output=True, text=True, cwd=REPO, timeout=120)
