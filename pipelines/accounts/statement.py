@@ -146,6 +146,9 @@ def render(st: Statement) -> str:
     units = "fractional" if a["fractional"] else "whole"
     tolerance = f"{100 * a['drift_tolerance']:g}%" if pd.notna(a["drift_tolerance"]) else "default"
     restricted = f", restricted {a['restricted']}" if a.get("restricted") else ""
+    # The gain line is the residual of the cent-rounded lines, so the statement foots to the cent.
+    shown_gain = (round(st.closing_nav, 2) - round(st.opening_nav, 2) - round(st.deposits, 2)
+                  - round(-st.withdrawals, 2))
     lines = [f"Statement of account {a['account_id']} ({a['portfolio_id']}), {st.start} to {st.end}",
              f"  inception {pd.Timestamp(a['inception']).date()}, {units} units, advisory fee {a['fee_bps']:g} bps "
              f"a year, drift tolerance {tolerance}{restricted}",
@@ -153,7 +156,7 @@ def render(st: Statement) -> str:
              f"  opening NAV              {st.opening_nav:>14,.2f}",
              f"  deposits                 {st.deposits:>14,.2f}",
              f"  withdrawals              {-st.withdrawals:>14,.2f}",
-             f"  market, fees and costs   {st.gain:>14,.2f}   (fees charged {st.fees:,.2f}, "
+             f"  market, fees and costs   {shown_gain:>14,.2f}   (fees charged {st.fees:,.2f}, "
              f"trading costs {st.costs:,.2f})",
              f"  closing NAV              {st.closing_nav:>14,.2f}",
              "",

@@ -285,3 +285,9 @@ def test_the_statement_of_an_account(book_home, use_home):
     assert st.holdings["value"].sum() == pytest.approx(nav, rel=0.001)
     text = render(st)
     assert f"Statement of account {acc}" in text and "time-weighted return" in text and "Holdings" in text
+    shown = {label: float(line.split()[-1].replace(",", "")) for line in text.splitlines()
+             for label in ("opening NAV", "deposits", "withdrawals", "closing NAV") if line.strip().startswith(label)}
+    gain_line = next(line for line in text.splitlines() if "market, fees and costs" in line)
+    gain = float(gain_line.split("costs")[1].split()[0].replace(",", ""))
+    # the printed lines foot to the cent
+    assert round(shown["opening NAV"] + shown["deposits"] + shown["withdrawals"] + gain, 2) == shown["closing NAV"]
