@@ -99,6 +99,11 @@ class Settings:
         return self.data_root / "models"
 
     @property
+    def compile_cache_dir(self) -> Path:
+        """JAX's persistent compilation cache (the neural policy's programs, reused across runs)."""
+        return self.data_root / "cache" / "jax"
+
+    @property
     def quality_path(self) -> Path:
         return self.config_dir / "quality.yaml"
 

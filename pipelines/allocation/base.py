@@ -78,6 +78,11 @@ class ModelView(Protocol):
                    min_months: int) -> ModelOutput:
         """The factor model estimated at the close of the date (value: a FactorFit or None)."""
 
+    def neural_weights(self, symbols: Sequence[str], params: StrategyParams) -> ModelOutput:
+        """The neural policy's weights at the close of the date (value: a Series over the
+        symbols and cash), from the latest refit trained before the date for this setup
+        (value None before the first refit)."""
+
 
 @dataclass(frozen=True)
 class PortfolioView:

@@ -21,6 +21,7 @@ from pipelines.analytics.attribution import brinson_fachler, linked_table, segme
 from pipelines.analytics.evidence_rows import daily_returns, evidence_frame
 from pipelines.analytics.factor_attribution import compute_factor_rows
 from pipelines.analytics.learned import learned_results
+from pipelines.analytics.neural_evaluation import evaluation_frames
 from pipelines.analytics.performance import performance_rows
 from pipelines.config import PortfolioConfig, Settings, Universe
 from pipelines.features.inputs import MarketInputs, load_inputs
@@ -164,6 +165,8 @@ def compute_and_store(settings: Settings, as_of: dt.date, run_id: str) -> dict[s
     frames = compute(settings, as_of, run_id, data)
     factor = compute_factor_rows(settings, as_of, run_id, data.market)  # factor_exposures, factor_attribution
     evidence = compute_evidence(settings, as_of, run_id, data)
+    rf = data.prices[settings.universe.cash_symbol].pct_change()
+    neural = evaluation_frames(data.portfolios, {pid: n for pid, (n, _) in data.navs.items()}, rf, as_of, run_id)
     ids = [p.id for p in data.portfolios]
     with transaction(settings) as w:
         for table, df in frames.items():
@@ -177,6 +180,10 @@ def compute_and_store(settings: Settings, as_of: dt.date, run_id: str) -> dict[s
         w.run("app/evidence_delete.sql")
         if len(evidence):
             w.insert("evidence", evidence)
-    rows = {k: len(v) for k, v in {**frames, **factor, "evidence": evidence}.items()}
+        w.run("app/neural_evaluation_delete.sql")
+        for table, df in neural.items():
+            if len(df):
+                w.insert(table, df)
+    rows = {k: len(v) for k, v in {**frames, **factor, "evidence": evidence, **neural}.items()}
     log.info("analytics written: %s", rows)
     return rows

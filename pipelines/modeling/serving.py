@@ -104,6 +104,45 @@ def factor_fit(settings: Settings, date: pd.Timestamp, assets: Sequence[str],
 _FITS: dict[tuple, FactorFit | None] = {}
 
 
+def neural_weights(settings: Settings, date: pd.Timestamp, symbols: Sequence[str],
+                   params: object) -> tuple[pd.Series, str] | None:
+    """(weights over symbols and cash, version) the neural policy sets at the close of `date`,
+    None before its first refit (see pipelines.modeling.neural)."""
+    from pipelines.modeling import neural
+
+    setup = _neural_setup(tuple(symbols), settings.universe.cash_symbol, params)
+    registry = Registry(settings.models_dir)
+    date = pd.Timestamp(date)
+    records = neural.serving_records(registry, setup.name)
+    if not any(pd.Timestamp(r.trained_through) < date for r in records):
+        return None
+    mi = model_inputs(settings, date)
+    # The path on D uses only refits trained before D and data up to D (models.neural), so one
+    # path over every refit and the whole cached lake serves every date.
+    key = (str(settings.data_root), mi.data.as_of, setup.name, tuple(r.version for r in records))
+    path = _PATHS.get(key)
+    if path is None:
+        neural.use_compile_cache(settings.compile_cache_dir)
+        if len(_PATHS) > 16:
+            _PATHS.clear()
+        inputs = neural.daily_inputs(mi.data.prices, mi.features, setup.spec)
+        path = _PATHS[key] = neural.policy_path(registry, records, setup, inputs)
+    if date not in path.weights.index:
+        raise NoModelError(f"{setup.name}: no neural policy weights on {date.date()} (features in warm-up "
+                           "or the date is not a trading day)")
+    return path.weights.loc[date], str(path.version.loc[date])
+
+
+_PATHS: dict[tuple, object] = {}
+
+
+@functools.lru_cache(maxsize=64)
+def _neural_setup(symbols: tuple[str, ...], cash: str, params: object):
+    from pipelines.modeling import neural
+
+    return neural.setup_for(symbols, cash, params)
+
+
 @dataclass(frozen=True)
 class DateModels:
     """What the models said at the close of `date` (a `ModelView` for the strategies)."""
@@ -122,6 +161,10 @@ class DateModels:
                    min_months: int) -> ModelOutput:
         fit = factor_fit(self.settings, self.date, assets, factors, window, min_months)
         return ModelOutput(fit, None if fit is None else f"factor_model@{fit.last_month}-w{window}")
+
+    def neural_weights(self, symbols: Sequence[str], params: object) -> ModelOutput:
+        out = neural_weights(self.settings, self.date, symbols, params)
+        return ModelOutput(None, None) if out is None else ModelOutput(*out)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from models.factor_model import fit_factor_model
 from models.factors import build_panel
 from models.regime import TrainingSpec
 from models.registry import Registry
-from models.walk_forward import CLASSIFIER, MIXTURE, Schedule, oos_summary, walk_forward
+from models.walk_forward import CLASSIFIER, MIXTURE, Schedule, oos_summary, refit_dates, walk_forward
+from pipelines.allocation import catalog
 from pipelines.config import Settings
 from pipelines.features.inputs import load_inputs
 from pipelines.features.regime import regime_features
@@ -66,6 +67,25 @@ def _regime_rows(registry: Registry, features: pd.DataFrame, refits, as_of: pd.T
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
+def train_neural(settings: Settings, registry: Registry, prices: pd.DataFrame, features: pd.DataFrame,
+                 as_of: pd.Timestamp, snapshot: str, schedule: Schedule = "annual") -> dict:
+    """The neural policies' refits due by `as_of` (one walk-forward per distinct setup of the
+    configured `neural_sharpe` portfolios), on the schedule the regime models follow."""
+    from pipelines.modeling import neural
+
+    setups = {s.name: s for s in neural.portfolio_setups(catalog.portfolios(settings),
+                                                         settings.universe.cash_symbol).values()}
+    if not setups:
+        return {}
+    neural.use_compile_cache(settings.compile_cache_dir)
+    dates = refit_dates(prices.index, as_of, schedule)
+    outcomes = {}
+    for name, setup in setups.items():
+        inputs = neural.daily_inputs(prices, features, setup.spec)
+        outcomes[name] = neural.train_refits(registry, name, setup, inputs, dates, snapshot)
+    return neural.training_summary(outcomes)
+
+
 def train_and_publish(settings: Settings, as_of: dt.date, run_id: str, snapshot: str,
                       schedule: Schedule = "annual", spec: TrainingSpec | None = None) -> dict:
     """Train what is missing up to `as_of`, stage the rows, return a manifest summary."""
@@ -77,6 +97,7 @@ def train_and_publish(settings: Settings, as_of: dt.date, run_id: str, snapshot:
     # Refits on the schedule only (never one at the training date itself): the model that
     # serves a date is then a function of the date alone, however the date was reached.
     refits, history = walk_forward(registry, features, data.prices, data.as_of, spec, snapshot, schedule)
+    neural = train_neural(settings, registry, data.prices, features, data.as_of, snapshot, schedule)
     stocks = settings.universe.stocks
     assets = [s for s in settings.universe.symbols if s != settings.universe.cash_symbol]
     fit = fit_factor_model(build_panel(data, stocks), data.as_of, assets)
@@ -89,7 +110,9 @@ def train_and_publish(settings: Settings, as_of: dt.date, run_id: str, snapshot:
                                  r_squared=exposures["entity"].map(fit.r_squared),
                                  model_version=fm_version, run_id=run_id)
     folder = stage_dir(settings, run_id) / "models"
-    tables = {"model_versions": _version_rows([*registry.records(CLASSIFIER), *registry.records(MIXTURE)], run_id),
+    records = [*registry.records(CLASSIFIER), *registry.records(MIXTURE),
+               *(r for name in neural for r in registry.records(name))]
+    tables = {"model_versions": _version_rows(records, run_id),
               "regimes": _regime_rows(registry, features, refits, data.as_of, run_id),
               "factor_exposures": exposures}
     paths = {k: str(write_parquet_atomic(v, folder / f"{k}.parquet")) for k, v in tables.items()}
@@ -98,6 +121,6 @@ def train_and_publish(settings: Settings, as_of: dt.date, run_id: str, snapshot:
             "rows": {k: len(v) for k, v in tables.items()},
             "refits": len(refits), "trained": sum(r.trained for r in refits),
             "published": {CLASSIFIER: last.classifier.version, MIXTURE: last.mixture.version},
-            "training_seconds": last.seconds, "oos": oos_summary(history),
+            "training_seconds": last.seconds, "oos": oos_summary(history), "neural": neural,
             "spec": asdict(spec), "seconds": time.perf_counter() - t0}
 

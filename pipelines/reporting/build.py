@@ -24,7 +24,7 @@ from pipelines.config import Settings
 from pipelines.reporting import data as D
 from pipelines.reporting import html as H
 from pipelines.reporting.accounts import overview as accounts_overview
-from pipelines.reporting.sections import PORTFOLIO_SECTIONS, SPX_NOTE, PageContext
+from pipelines.reporting.sections import PORTFOLIO_SECTIONS, SPX_NOTE, PageContext, neural_table, neural_verdict
 from pipelines.warehouse.db import connect
 
 log = logging.getLogger(__name__)
@@ -48,12 +48,13 @@ def portfolio_page(ctx: PageContext) -> str:
     title = f"{info['name']} ({info['portfolio_id']})"
     if nav.empty:
         return H.page(title, "", H.note("No NAV rows yet: run the pipeline first."))
-    body = "".join(H.section(s.id, s.title, s.render(ctx)) for s in PORTFOLIO_SECTIONS)
+    sections = [s for s in PORTFOLIO_SECTIONS if s.applies(ctx)]
+    body = "".join(H.section(s.id, s.title, s.render(ctx)) for s in sections)
     subtitle = (f"{H.esc(info['strategy'])} · {H.esc(info['risk_profile'])} · "
                 f"{H.esc(nav.index[0].date())} to {H.esc(nav.index[-1].date())}"
                 + (f" · run {H.esc(ctx.run_id)}" if ctx.run_id else "")
                 + " · <a href=\"index.html\">all portfolios</a>")
-    return H.page(title, subtitle, body, toc=[(s.id, s.title) for s in PORTFOLIO_SECTIONS])
+    return H.page(title, subtitle, body, toc=[(s.id, s.title) for s in sections])
 
 
 INDEX_COLUMNS = {"portfolio_id": "portfolio", "strategy": "strategy", "risk_profile": "risk",
@@ -103,6 +104,22 @@ def evidence_section(rows: list[dict], family: dict | None) -> str:
     return H.section("evidence-section", "Evidence of outperformance", body)
 
 
+def neural_section(rows: list[dict]) -> str:
+    """Each neural policy's out-of-sample table against the baselines (table neural_evaluation)."""
+    shown = [r for r in rows if r.get("neural") is not None and len(r["neural"])]
+    if not shown:
+        return ""
+    body = ""
+    for r in shown:
+        pid = r["portfolio_id"]
+        body += (f"<h3><a href=\"{H.esc(pid)}.html\">{H.esc(pid)}</a></h3>"
+                 f"<p class=\"verdict\">{H.esc(neural_verdict(r['neural']))}</p>"
+                 + neural_table(r["neural"], f"neural-{H.esc(pid)}"))
+    return H.section("neural-section", "Neural policy out of sample", body + H.note(
+        "Every row over the same dates, from the warehouse NAV with each portfolio's own costs; a baseline "
+        "marked (other symbols) is the reference portfolio of its kind. See each policy's page for the refits."))
+
+
 def evidence_verdicts(ev: pd.DataFrame) -> dict | None:
     """One index row's verdicts: 'yes' / 'no' against each comparison, the DSR and trials."""
     if ev.empty:
@@ -143,6 +160,7 @@ def index_page(rows: list[dict], run_id: str | None, earlier_runs: list[str],
             "Since inception unless stated; YTD is a plain return since the last close of the previous "
             "year. Benchmark return: the benchmark over the portfolio's own dates."))
         body += evidence_section(rows, family)
+        body += neural_section(rows)
     body += accounts_html
     if earlier_runs:
         body += H.section("runs", "Reports of earlier runs",
@@ -191,7 +209,8 @@ def write_reports(settings: Settings, run_id: str | None = None,
         ctx = PageContext(report.portfolio(pid), run_id=run_id, cache=cache)
         c = ctx.data.caveats
         rows.append({**ctx.figures, "survivor_stocks": bool(c.survivor_stocks), "price_index": c.price_index,
-                     "evidence": evidence_verdicts(ctx.data.evidence)})
+                     "evidence": evidence_verdicts(ctx.data.evidence),
+                     "neural": ctx.data.neural_evaluation if len(ctx.data.neural_evaluation) else None})
         path = target / f"{pid}.html"
         _write(path, portfolio_page(ctx))
         pages[pid] = path

@@ -2,9 +2,8 @@
 table for all reported portfolios (sql/reporting/*.sql), split by portfolio in memory.
 
 Tables written by later steps (`performance`, `attribution`, `regimes`, the factor tables,
-`evidence`)
-and the lake's `prices` view may be missing from a given warehouse; their absence yields empty
-frames, and the page says so instead of failing.
+`evidence`, `neural_evaluation`) and the lake's `prices` view may be missing from a given
+warehouse; their absence yields empty frames, and the page says so instead of failing.
 """
 
 from __future__ import annotations
@@ -54,6 +53,8 @@ class PortfolioData:
     accounts_aum: pd.DataFrame = field(default_factory=pd.DataFrame)     # date, aum, accounts (weekly)
     accounts_latest: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per client account
     accounts_trades: pd.DataFrame = field(default_factory=pd.DataFrame)  # trade_date, reason, tickets
+    neural_evaluation: pd.DataFrame = field(default_factory=pd.DataFrame)  # neural_sharpe: one row per role
+    neural_refits: pd.DataFrame = field(default_factory=pd.DataFrame)      # neural_sharpe: one row per refit
 
 
 def _query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
@@ -177,7 +178,8 @@ class ReportData:
             factor_attribution=self._get("factor_attribution", pid),
             evidence=self._get("evidence", pid), regimes=self.regimes, caveats=self.caveats(info),
             accounts_aum=self._get("accounts_aum", pid), accounts_latest=self._get("accounts_latest", pid),
-            accounts_trades=self._get("accounts_trades", pid))
+            accounts_trades=self._get("accounts_trades", pid),
+            neural_evaluation=self._get("neural_evaluation", pid), neural_refits=self._get("neural_refits", pid))
 
 
 # table -> the relations its query needs; each query reads every reported portfolio at once
@@ -190,6 +192,7 @@ PER_PORTFOLIO = {
     "evidence": ("evidence",),
     "accounts_aum": ("account_nav",), "accounts_latest": ("account_performance",),
     "accounts_trades": ("account_trades",),
+    "neural_evaluation": ("neural_evaluation",), "neural_refits": ("neural_refit_evaluation",),
 }
 
 

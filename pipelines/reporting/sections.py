@@ -389,15 +389,73 @@ def metrics(ctx: PageContext) -> str:
             f"<tbody>{''.join(rows)}</tbody></table></div>" + H.note(note))
 
 
+NEURAL_ROLES = {"neural_sharpe": "the neural policy", "equal_weight": "equal weight", "sixty_forty": "60/40",
+                "risk_parity": "risk parity", "max_sharpe": "max Sharpe", "regime_switching": "regime switching"}
+
+
+def neural_table(ev: pd.DataFrame, table_id: str) -> str:
+    """The out-of-sample table of one neural portfolio (rows of `neural_evaluation`)."""
+    shown = pd.DataFrame({
+        "strategy": [NEURAL_ROLES.get(r, r) for r in ev["role"]],
+        "portfolio": [c if same else f"{c} (other symbols)" for c, same in zip(ev["compared_id"],
+                                                                            ev["same_universe"], strict=True)],
+        "CAGR": ev["cagr"], "volatility": ev["volatility"], "Sharpe": ev["sharpe"], "Sortino": ev["sortino"],
+        "max drawdown": ev["max_drawdown"], "turnover / yr": ev["turnover"]})
+    return H.table(shown, {"CAGR": "ret", "volatility": "pct", "Sharpe": "ratio", "Sortino": "ratio",
+                           "max drawdown": "ret", "turnover / yr": "num"}, table_id=table_id, compact=True)
+
+
+def neural_verdict(ev: pd.DataFrame) -> str:
+    """One sentence: does the policy beat equal weight on the Sharpe ratio, and in how many refits."""
+    me = ev[ev["role"] == "neural_sharpe"].iloc[0]
+    ew = ev[ev["role"] == "equal_weight"]
+    text = (f"Out of sample from {H.fmt_date(me['start_date'])} to {H.fmt_date(me['end_date'])} "
+            f"({int(me['observations']):,} days, every portfolio's own costs in its NAV)")
+    if len(ew):
+        e = ew.iloc[0]
+        better = bool(pd.notna(me["sharpe"]) and pd.notna(e["sharpe"]) and me["sharpe"] > e["sharpe"])
+        text += (f": Sharpe ratio {H.fmt_num(me['sharpe'])} against equal weight's {H.fmt_num(e['sharpe'])}, "
+                 f"so the policy {'beats' if better else 'does not beat'} equal weight")
+    if pd.notna(me.get("refits")):
+        text += (f"; it beat equal weight in {int(me['refits_beating_equal_weight'])} of {int(me['refits'])} "
+                 f"refits ({H.fmt_pct(me['share_refits_beating_equal_weight'], 0)})")
+    return text + "."
+
+
+def neural(ctx: PageContext) -> str:
+    ev = ctx.data.neural_evaluation
+    if ev.empty:
+        return H.note("No out-of-sample rows (table `neural_evaluation`) yet: they need a served refit and "
+                      "the analytics step.")
+    body = f"<p class=\"verdict\">{H.esc(neural_verdict(ev))}</p>" + neural_table(ev, "neural-table")
+    refits = ctx.data.neural_refits
+    if len(refits):
+        shown = refits[["model_version", "start_date", "end_date", "sharpe", "equal_weight_sharpe",
+                        "beat_equal_weight"]].assign(beat_equal_weight=refits["beat_equal_weight"].map(
+                            {True: "yes", False: "no"}).fillna("–"))
+        body += H.table(shown, {"sharpe": "ratio", "equal_weight_sharpe": "ratio", "start_date": "date",
+                                "end_date": "date"}, table_id="neural-refits", compact=True,
+                        headers={"model_version": "refit", "start_date": "from", "end_date": "to",
+                                 "sharpe": "Sharpe", "equal_weight_sharpe": "equal weight",
+                                 "beat_equal_weight": "beat it"})
+    return body + H.note(
+        "The dates after the first refit served, for every row alike; a baseline over other symbols is the "
+        "reference portfolio of its kind. Sharpe and Sortino of daily returns over the cash index, annualised; "
+        "turnover: one-way traded value over NAV a year. Per refit: the dates whose returns its weights earned.")
+
+
 @dataclass(frozen=True)
 class Section:
     id: str
     title: str
     render: Callable[[PageContext], str]
+    applies: Callable[[PageContext], bool] = lambda ctx: True
 
 
 PORTFOLIO_SECTIONS: tuple[Section, ...] = (
     Section("summary", "Key figures", summary),
+    Section("neural", "Neural policy out of sample", neural,
+            applies=lambda ctx: ctx.info.get("strategy") == "neural_sharpe"),
     Section("evidence", "Evidence of outperformance", evidence),
     Section("equity", "Equity curve (log scale) and drawdown", equity),
     Section("drawdowns", "Worst drawdowns", drawdowns),

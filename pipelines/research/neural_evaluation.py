@@ -8,8 +8,9 @@ and inverse volatility, each rebalanced on the first trading day of every month 
 in cash like the policy. It prints the statistics (the platform's performance conventions,
 pipelines.analytics.performance) and the training times; `evaluate` returns them as tidy frames.
 
-Phase 2 replaces the baselines by the platform's own strategies and writes the table to the
-warehouse; nothing here writes anything.
+The pipeline's own evaluation, on the managed portfolios' NAV with the platform's strategies as
+baselines, is the analytics step's `neural_evaluation` table (pipelines.analytics.neural_evaluation);
+nothing here writes anything.
 """
 
 from __future__ import annotations

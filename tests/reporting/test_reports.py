@@ -30,7 +30,8 @@ from pipelines.warehouse.db import connect
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pixels import white_gaps  # noqa: E402
 
-SECTIONS = [s.id for s in PORTFOLIO_SECTIONS]
+# the sections of every page (the neural section is only on neural_sharpe pages)
+SECTIONS = [s.id for s in PORTFOLIO_SECTIONS if s.id != "neural"]
 IMG = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 
 
@@ -281,6 +282,7 @@ def test_every_page_lists_the_same_sections_even_without_analytics(home, tmp_pat
     assert "No performance rows" in _section(text, "metrics")
     assert "No factor exposures" in _section(text, "factor-exposures")
     assert "No evidence rows" in _section(text, "evidence")
+    assert 'id="neural"' not in text and 'href="#neural"' not in text  # not a neural_sharpe portfolio
 
 
 def test_rewriting_is_idempotent_apart_from_the_timestamp(reports):
