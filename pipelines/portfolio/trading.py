@@ -216,7 +216,9 @@ def _bt_fill(q, p, w, nav, costs: CostArrays, fractional, volume, lot=None):
         d_min = bt_ticket_value(amount - costs.min_commission, costs.spread) / p
         d = np.where(floor_binds, np.where(np.sign(d_min) == sign, d_min, 0.0), d)
     d = round_units(d, fractional, lot)
-    d = np.where(closing, -q, d)
+    # A sell grossed up for its cost (or rounded down to a lot) never sells more than is held:
+    # a target a hair above zero would otherwise leave a negative holding of one lot.
+    d = np.where(closing, -q, np.where(q > 0, np.maximum(d, -q), d))
     return d, ticket_costs(d, p, costs, volume)
 
 

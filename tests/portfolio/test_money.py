@@ -205,3 +205,23 @@ def test_the_report_cagr_is_the_performance_table_cagr():
     fig = key_figures(nav, 1e6, pd.Series(0.0, index=idx), pd.Series(dtype=float))
     assert fig["cagr"] == pytest.approx(metrics(r, pd.Series(0.0, index=idx))["cagr"], rel=1e-12)
 
+
+
+def test_a_sell_grossed_up_for_its_cost_never_sells_more_than_is_held():
+    """A target a hair above zero (what a withdrawal leaves of a 55-lot holding) with bt fills:
+    the sell grossed up for its cost and rounded to a lot must stop at the holding (an account
+    of the 5-year scale benchmark held -1e-06 HD after a withdrawal before this)."""
+    from pipelines.portfolio.costs import CostArrays
+    from pipelines.portfolio.trading import TradeSpec, size_trades
+
+    q = np.array([[5.5e-05, 10.0]])
+    p = np.array([180.0, 50.0])
+    nav = 1000.0
+    w = np.array([[1e-15, 10.0 * 50.0 / nav]])
+    costs = CostArrays(commission=np.array([[0.001]]), min_commission=np.zeros((1, 1)),
+                       spread=np.array([[0.0005, 0.0005]]), impact=np.zeros((1, 1)))
+    for lot in (None, 1e-6):
+        spec = TradeSpec(np.array([True]), np.array([False]), np.zeros(1), np.zeros(1), np.zeros(1), "bt", None, lot)
+        r = size_trades(q, np.array([nav - 500.0 - 5.5e-05 * 180.0]), p, w, costs, spec)
+        assert r.quantities[0, 0] >= 0.0 and r.delta[0, 0] >= -q[0, 0]
+        assert r.cash[0] >= 0.0
