@@ -239,8 +239,9 @@ def cmd_train(args, settings: Settings) -> int:
 def cmd_backfill(args, settings: Settings) -> int:
     from pipelines.runner import backfill
 
-    summary = _run_with_progress(f"backfill {args.start}..{args.end}", backfill, settings, args.start,
-                                 args.end, report=args.report, portfolio_ids=args.portfolio)
+    summary = _run_with_progress("backfill", backfill, settings, args.start,
+                                 args.end, report=args.report, portfolio_ids=args.portfolio, workers=args.workers,
+                                 skip=("analytics",) if args.no_analytics else ())
     _print_run(summary, args.json)
     return EXIT_OK
 
@@ -403,6 +404,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--end", type=_date, required=True, help="last date, YYYY-MM-DD")
     p.add_argument("--portfolio", action="append", metavar="ID", type=_identifier(identifiers.check_portfolio_id),
                    help="only these portfolios (repeatable; default every portfolio)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="compute the portfolios and account shards in N processes (default 1)")
+    p.add_argument("--no-analytics", action="store_true",
+                   help="leave performance and attribution to the next run (its analytics step recomputes "
+                        "every portfolio); `make run` does this before its daily DAG runs")
     p.add_argument("--report", action="store_true", help="write the HTML reports afterwards")
     p.add_argument("--json", action="store_true", help="print the run's outputs as JSON")
 

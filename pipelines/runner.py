@@ -44,7 +44,8 @@ class RunSummary:
 
 
 Progress = Callable[[str, int, int], None]
-"""progress(step name, done, total): called as steps and portfolios finish."""
+"""progress(step name, done, total): (step, 0, items) when a step starts, (step, i, items) as a
+mapped step's items finish, ("steps", k, n) when the k-th step is done."""
 
 
 RECORDED = "recorded in pipeline_runs"
@@ -102,6 +103,8 @@ def _run_steps(ctx: RunContext, pipeline: Iterable[steps.Step], *,
             break
         t0 = time.perf_counter()
         inputs = {name: outputs.get(name) for name in step.inputs}
+        if progress and not step.mapped:
+            progress(step.name, 0, 1)
         if step.mapped:
             outputs[step.name] = _mapped(step, run, inputs, progress, workers)
         else:
@@ -126,12 +129,18 @@ def _mapped(step: steps.Step, run: dict, inputs: dict, progress: Progress | None
         ctx = RunContext.of(run)
         items = list(ctx.portfolios or [p.id for p in catalog.portfolios(ctx.settings)])
     calls = [{step.map_kwarg: item, **inputs} for item in items]
+    if progress:
+        progress(step.name, 0, len(calls))
     if workers > 1 and len(calls) > 1:
-        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures import ProcessPoolExecutor, as_completed
 
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(steps.call, step, run, **kw) for kw in calls]
-            out = [f.result() for f in futures]
+            futures = {pool.submit(steps.call, step, run, **kw): i for i, kw in enumerate(calls)}
+            out: list[Any] = [None] * len(calls)
+            for done, future in enumerate(as_completed(futures), 1):
+                out[futures[future]] = future.result()
+                if progress:
+                    progress(step.name, done, len(calls))
         log.info("%s: %d items in %d processes", step.name, len(out), workers)
         return out
     out = []
@@ -157,17 +166,21 @@ def run_daily(settings: Settings, as_of: dt.date, run_id: str | None = None, *, 
 
 def backfill(settings: Settings, start: dt.date, end: dt.date, run_id: str | None = None, *,
              report: bool = False, progress: Progress | None = None,
-             portfolio_ids: Iterable[str] | None = None) -> RunSummary:
+             portfolio_ids: Iterable[str] | None = None, workers: int = 1,
+             skip: Iterable[str] = ()) -> RunSummary:
     """Ingest everything known by `end`, train the refits due by `end`, then recompute every
     portfolio (or only `portfolio_ids`, e.g. one just added to the configuration; the others keep
     their rows) from `start` to `end`, then the analytics and the accounts. Each date still sees only data known
-    at its own close: the engine hands a strategy the rows up to that date and nothing after it."""
+    at its own close: the engine hands a strategy the rows up to that date and nothing after it.
+    `workers` > 1 computes the portfolios (and account shards) in that many processes; `skip`
+    leaves steps out (`make run` leaves the analytics to the daily run that follows)."""
     if start > end:
         raise ValueError(f"backfill start {start} is after end {end}")
     only = tuple(catalog.portfolio(settings, pid).id for pid in portfolio_ids or ()) or None
     ctx = RunContext.for_settings(settings, as_of=end, run_id=run_id or _run_id("backfill", f"{start}_{end}"),
                                   start=start, full_history=True, portfolios=only)
-    return run_steps(ctx, [*steps.DAILY, *steps.ACCOUNTS], skip=() if report else ("report",), progress=progress)
+    return run_steps(ctx, [*steps.DAILY, *steps.ACCOUNTS], skip=(*skip, *(() if report else ("report",))),
+                     progress=progress, workers=workers)
 
 
 def run_accounts(settings: Settings, as_of: dt.date, start: dt.date | None = None, run_id: str | None = None, *,
