@@ -37,6 +37,9 @@ def test_shipped_configuration_loads():
      "portfolio 'p6': field 'initial_capital'"),
     ("{id: p7, name: x, risk_profile: moderate, strategy: equal_weight, benchmark: NOPE}",
      "portfolio 'p7': field 'benchmark'"),
+    ("{id: p8, name: x, risk_profile: moderate, strategy: regime_switching, params: {risk_on: {SPX: 1.0}, "
+     "risk_off: {CASH: 1.0}, model: viterbi}}",
+     "portfolio 'p8': field 'params.model'"),
 ])
 def test_bad_portfolio_names_portfolio_and_field(tmp_path, entry, expected):
     with pytest.raises(ConfigError) as err:
@@ -57,3 +60,17 @@ def test_bad_universe_names_the_field(tmp_path):
     path.write_text(text.replace("asset_class: commodity", "asset_class: crypto"))
     with pytest.raises(ConfigError, match=r"universe.yaml: field 'assets\.\d+\.asset_class'"):
         load_universe(path)
+
+
+def test_each_regime_portfolio_selects_its_regime_model(tmp_path):
+    from pipelines.modeling.training import causal_kinds
+
+    entry = ("{{id: {id}, name: x, risk_profile: moderate, strategy: regime_switching, inception: {inc}, "
+             "params: {{risk_on: {{SPX: 1.0}}, risk_off: {{CASH: 1.0}}{model}}}}}")
+    text = "portfolios:\n" + "".join(f"  - {entry.format(id=i, inc=inc, model=m)}\n" for i, inc, m in (
+        ("a", "2001-01-02", ", model: jump"), ("b", "1995-01-03", ", model: jump"),
+        ("c", "2003-01-02", ", model: hmm"), ("d", "1990-01-02", "")))
+    portfolios = _load(tmp_path, text)
+    assert [p.params.model for p in portfolios] == ["jump", "jump", "hmm", "classifier"]
+    settings = Settings(data_root=tmp_path / "home", config_dir=tmp_path / "cfg")
+    assert {k: str(v) for k, v in causal_kinds(settings).items()} == {"jump": "1995-01-03", "hmm": "2003-01-02"}

@@ -74,6 +74,10 @@ class ModelView(Protocol):
         """P(next month is risk-off) from the latest refit trained before the date (value
         None before the first refit or while features warm up)."""
 
+    def bear(self, kind: str) -> ModelOutput:
+        """P(bear state) of the causal regime model `kind` (mixture, hmm, jump) filtered through
+        the close of the date, from the latest refit trained before it (None before the first)."""
+
     def factor_fit(self, assets: Sequence[str], factors: Sequence[str], window: int,
                    min_months: int) -> ModelOutput:
         """The factor model estimated at the close of the date (value: a FactorFit or None)."""

@@ -76,3 +76,40 @@ def forward_realised_vol(prices: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.Se
     period = np.searchsorted(dates.to_numpy(), r.index.to_numpy(), side="left") - 1   # index of the start date
     vol = r.groupby(period).std() * np.sqrt(252.0)
     return pd.Series(vol.reindex(np.arange(len(dates))).to_numpy(), index=dates)
+
+
+# Return-based features of the causal regime models (models.causal_walk_forward), as in Shu, Yu
+# and Mulvey (2024): from the S&P 500's daily return over cash up to D's close, for each
+# halflife the exponentially weighted mean, the log of the exponentially weighted downside
+# deviation and their ratio (a Sortino ratio). The recursions run forward only.
+HALFLIVES = (5, 10, 21)
+RETURN_WARMUP_DAYS = 63
+RETURN_FEATURES = tuple(f"{k}_{hl}" for hl in HALFLIVES for k in ("ret", "dd_log", "sortino"))
+
+
+def excess_return_features(excess: pd.Series) -> pd.DataFrame:
+    """The 9 features on each day of `excess` (daily excess returns), from rows up to that day."""
+    out = {}
+    for hl in HALFLIVES:
+        mean = excess.ewm(halflife=hl).mean()
+        dd = np.sqrt((np.minimum(excess, 0.0) ** 2).ewm(halflife=hl).mean())
+        out[f"ret_{hl}"] = mean
+        out[f"dd_log_{hl}"] = np.log(dd)
+        out[f"sortino_{hl}"] = mean / dd
+    return pd.DataFrame(out, index=excess.index)[list(RETURN_FEATURES)]
+
+
+def daily_excess_returns(prices: pd.DataFrame) -> pd.DataFrame:
+    """Daily returns of the S&P 500 (`equity`), of cash (`cash`) and their difference
+    (`excess`), from the second trading day of `prices`."""
+    r = prices[EQUITY].pct_change(fill_method=None)
+    c = prices[CASH].pct_change(fill_method=None)
+    return pd.DataFrame({"equity": r, "cash": c, "excess": r - c}, index=prices.index).iloc[1:]
+
+
+def return_features(prices: pd.DataFrame) -> pd.DataFrame:
+    """`excess_return_features` of the S&P 500 over cash, NaN in the first
+    `RETURN_WARMUP_DAYS` rows after the first return."""
+    out = excess_return_features(daily_excess_returns(prices)["excess"])
+    out.iloc[:RETURN_WARMUP_DAYS] = np.nan
+    return out.reindex(prices.index)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from models.causal_walk_forward import model_name
 from models.factor_model import FactorFit, fit_factor_model
 from models.factors import FactorPanel, build_panel
 from models.registry import NoModelError, Registry
@@ -30,7 +31,7 @@ from pipelines import lake
 from pipelines.allocation.base import ModelOutput
 from pipelines.config import Settings
 from pipelines.features.inputs import MarketInputs, load_inputs
-from pipelines.features.regime import regime_features
+from pipelines.features.regime import regime_features, return_features
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +41,15 @@ class ModelInputs:
     data: MarketInputs
     features: pd.DataFrame
     panel: FactorPanel
+    return_features: pd.DataFrame   # of the causal regime models
 
 
 @functools.lru_cache(maxsize=4)
 def _inputs(root: str, config: str, as_of: dt.date) -> ModelInputs:
     settings = Settings(data_root=Path(root), config_dir=Path(config))
     data = load_inputs(settings, as_of)
-    return ModelInputs(data, regime_features(data), build_panel(data, settings.universe.stocks))
+    return ModelInputs(data, regime_features(data), build_panel(data, settings.universe.stocks),
+                       return_features(data.prices))
 
 
 def model_inputs(settings: Settings, date: dt.date) -> ModelInputs:
@@ -87,6 +90,34 @@ def risk_off_probability(settings: Settings, date: pd.Timestamp) -> tuple[float,
     if row.index[0] != pd.Timestamp(date) or row.isna().any(axis=None):
         raise NoModelError(f"no complete regime features on {pd.Timestamp(date).date()}")
     return float(art.probability(row)[0]), rec.version
+
+
+def bear_probability(settings: Settings, date: pd.Timestamp, kind: str) -> tuple[float, str]:
+    """(P(bear state) filtered through the close of `date`, model version) of the causal regime
+    model `kind` (models.causal_walk_forward): the latest refit trained before `date`, its
+    filter run from its anchor over the cached features (each row depends on earlier rows
+    only, so the cache's reach past `date` changes nothing). Raises NoModelError before the
+    first refit."""
+    name = model_name(kind)
+    registry = Registry(settings.models_dir)
+    if not registry.records(name):
+        raise FileNotFoundError(f"no {name} in the model registry {settings.models_dir}: run the train step "
+                                "first (`python -m pipelines train`, or a backfill)")
+    rec = registry.latest(name, before=date)
+    feats = model_inputs(settings, date).return_features
+    key = (str(settings.data_root), feats.index[-1], len(feats), rec.version)   # the lake view and the refit
+    if key not in _BEAR:
+        if len(_BEAR) > 256:
+            _BEAR.clear()
+        _BEAR[key] = registry.load(rec, date).bear_probability(feats)
+    p = _BEAR[key]
+    day = pd.Timestamp(date)
+    if day not in p.index:
+        raise NoModelError(f"no {name} state on {day.date()} (not a trading day of the features)")
+    return float(p.loc[day]), rec.version
+
+
+_BEAR: dict[tuple, pd.Series] = {}
 
 
 def factor_fit(settings: Settings, date: pd.Timestamp, assets: Sequence[str],
@@ -153,6 +184,13 @@ class DateModels:
     def risk_off(self) -> ModelOutput:
         try:
             p, version = risk_off_probability(self.settings, self.date)
+        except NoModelError:
+            return ModelOutput(None, None)
+        return ModelOutput(p, version)
+
+    def bear(self, kind: str) -> ModelOutput:
+        try:
+            p, version = bear_probability(self.settings, self.date, kind)
         except NoModelError:
             return ModelOutput(None, None)
         return ModelOutput(p, version)

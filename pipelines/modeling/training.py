@@ -14,6 +14,7 @@ from dataclasses import asdict
 import numpy as np
 import pandas as pd
 
+from models.causal_walk_forward import CausalSpec, model_name, train_causal
 from models.factor_model import fit_factor_model
 from models.factors import build_panel
 from models.regime import TrainingSpec
@@ -22,7 +23,7 @@ from models.walk_forward import CLASSIFIER, MIXTURE, Schedule, oos_summary, refi
 from pipelines.allocation import catalog
 from pipelines.config import Settings
 from pipelines.features.inputs import load_inputs
-from pipelines.features.regime import regime_features
+from pipelines.features.regime import daily_excess_returns, regime_features, return_features
 from pipelines.lake import write_parquet_atomic
 from pipelines.warehouse.staging import stage_dir
 
@@ -86,6 +87,43 @@ def train_neural(settings: Settings, registry: Registry, prices: pd.DataFrame, f
     return neural.training_summary(outcomes)
 
 
+def causal_kinds(settings: Settings) -> dict[str, dt.date]:
+    """The causal regime models the managed portfolios select (`model` of regime_switching), each
+    with the earliest inception that uses it (refits serving only earlier dates are not needed)."""
+    out: dict[str, dt.date] = {}
+    for p in catalog.portfolios(settings):
+        kind = getattr(p.params, "model", "classifier") if p.strategy == "regime_switching" else "classifier"
+        if kind != "classifier":
+            out[kind] = min(out.get(kind, p.inception), p.inception)
+    return out
+
+
+def _causal_tables(settings: Settings, data, registry: Registry, schedule: Schedule, snapshot: str,
+                   run_id: str) -> tuple[list, pd.DataFrame, dict]:
+    """Refits of every causal regime model a portfolio selects; their registry records, daily
+    regime rows and published versions."""
+    kinds = causal_kinds(settings)
+    if not kinds:
+        return [], pd.DataFrame(), {}
+    feats, rets = return_features(data.prices), daily_excess_returns(data.prices)
+    records, rows, published = [], [], {}
+    for kind, start in sorted(kinds.items()):
+        recs, served = train_causal(registry, kind, feats, rets, data.as_of, CausalSpec(), snapshot,
+                                    schedule, start)
+        records += registry.records(model_name(kind))
+        if recs:
+            published[model_name(kind)] = recs[-1].version
+        if len(served):
+            p = served["p_bear"].to_numpy()
+            rows.append(pd.DataFrame({
+                "date": pd.DatetimeIndex(served["date"]).date, "model_name": model_name(kind),
+                "model_version": served["model_version"].to_numpy(),
+                "regime": np.where(p >= 0.5, "bear", "bull").astype(object), "p_risk_off": p,
+                "probabilities": [json.dumps({"bull": 1.0 - float(x), "bear": float(x)}) for x in p],
+                "mixture_version": None, "run_id": run_id}))
+    return records, pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(), published
+
+
 def train_and_publish(settings: Settings, as_of: dt.date, run_id: str, snapshot: str,
                       schedule: Schedule = "annual", spec: TrainingSpec | None = None) -> dict:
     """Train what is missing up to `as_of`, stage the rows, return a manifest summary."""
@@ -109,18 +147,22 @@ def train_and_publish(settings: Settings, as_of: dt.date, run_id: str, snapshot:
                                  residual_variance=exposures["entity"].map(fit.residual_variance),
                                  r_squared=exposures["entity"].map(fit.r_squared),
                                  model_version=fm_version, run_id=run_id)
+    causal_records, causal_rows, causal_published = _causal_tables(settings, data, registry, schedule,
+                                                                   snapshot, run_id)
     folder = stage_dir(settings, run_id) / "models"
     records = [*registry.records(CLASSIFIER), *registry.records(MIXTURE),
-               *(r for name in neural for r in registry.records(name))]
+               *(r for name in neural for r in registry.records(name)), *causal_records]
+    regimes = _regime_rows(registry, features, refits, data.as_of, run_id)
     tables = {"model_versions": _version_rows(records, run_id),
-              "regimes": _regime_rows(registry, features, refits, data.as_of, run_id),
+              "regimes": pd.concat([regimes, causal_rows], ignore_index=True) if len(causal_rows) else regimes,
               "factor_exposures": exposures}
     paths = {k: str(write_parquet_atomic(v, folder / f"{k}.parquet")) for k, v in tables.items()}
     last = refits[-1]
     return {"as_of": as_of.isoformat(), "tables": paths,
             "rows": {k: len(v) for k, v in tables.items()},
             "refits": len(refits), "trained": sum(r.trained for r in refits),
-            "published": {CLASSIFIER: last.classifier.version, MIXTURE: last.mixture.version},
+            "published": {CLASSIFIER: last.classifier.version, MIXTURE: last.mixture.version,
+                          **causal_published},
             "training_seconds": last.seconds, "oos": oos_summary(history), "neural": neural,
             "spec": asdict(spec), "seconds": time.perf_counter() - t0}
 

@@ -41,9 +41,9 @@ from threadpoolctl import threadpool_limits
 
 from models.causal_regimes import HMMRegimes, JumpRegimes, MixtureRegimes, tune_jump_penalty
 from pipelines.analytics.evidence import SharpeStats, deflated_sharpe_ratio, reality_check_and_spa, sharpe_difference_ci
+from pipelines.features.regime import excess_return_features
 
 DAYS = 252
-HALFLIVES = (5, 10, 21)
 WARMUP = 63
 # The first grid stopped at 200 and 200 was chosen at 12 of 43 refits (a truncated search);
 # docs/regime_replication.md reports both grids.
@@ -80,15 +80,9 @@ def load_market() -> pd.DataFrame:
 
 
 def features(excess: pd.Series) -> pd.DataFrame:
-    """The 9 return-based features on each day from excess returns up to that day."""
-    out = {}
-    for hl in HALFLIVES:
-        mean = excess.ewm(halflife=hl).mean()
-        dd = np.sqrt((np.minimum(excess, 0.0) ** 2).ewm(halflife=hl).mean())
-        out[f"ret_{hl}"] = mean
-        out[f"dd_log_{hl}"] = np.log(dd)
-        out[f"sortino_{hl}"] = mean / dd
-    return pd.DataFrame(out, index=excess.index)
+    """The 9 return-based features on each day from excess returns up to that day (the
+    platform's regime models use the same: pipelines.features.regime)."""
+    return excess_return_features(excess)
 
 
 def switch_returns(invest: np.ndarray, r: np.ndarray, c: np.ndarray, delay: int,

@@ -115,19 +115,28 @@ def test_the_daily_run_of_d_equals_the_backfill_through_d_for_every_portfolio(ba
     assert compared > len(ids) * len(DATES)
 
 
-def test_every_row_carries_the_model_version_that_served_its_date(backfilled):
-    """Model-driven rows carry the refit serving their date (the latest trained before it), not
-    the last one a backfill used."""
-    from models.registry import NoModelError, Registry
+def _model_name(cfg) -> str:
+    from models.causal_walk_forward import model_name
     from models.walk_forward import CLASSIFIER
 
+    kind = cfg.params.model
+    return CLASSIFIER if kind == "classifier" else model_name(kind)
+
+
+@pytest.mark.parametrize("portfolio_id", ["regime_switching_moderate", "regime_switching_conservative"])
+def test_every_row_carries_the_model_version_that_served_its_date(backfilled, portfolio_id):
+    """Model-driven rows carry the refit serving their date (the latest trained before it, of
+    the regime model the portfolio selects), not the last one a backfill used."""
+    from models.registry import NoModelError, Registry
+
     settings = backfilled
+    name = _model_name(catalog.portfolio(settings, portfolio_id))
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
         rows = con.execute("SELECT date, model_version FROM target_weights WHERE portfolio_id = ? "
-                           "AND symbol = 'CASH' ORDER BY date", ["regime_switching_moderate"]).fetchall()
+                           "AND symbol = 'CASH' ORDER BY date", [portfolio_id]).fetchall()
         nav_versions = con.execute("SELECT count(DISTINCT model_version) FROM nav WHERE portfolio_id = ?",
-                                   ["regime_switching_moderate"]).fetchone()[0]
+                                   [portfolio_id]).fetchone()[0]
     finally:
         con.close()
     registry = Registry(settings.models_dir)
@@ -135,7 +144,7 @@ def test_every_row_carries_the_model_version_that_served_its_date(backfilled):
     served = 0
     for date, version in rows:
         try:
-            expected = registry.latest(CLASSIFIER, before=date).version
+            expected = registry.latest(name, before=date).version
         except NoModelError:  # before the first refit the strategy holds its fallback mix
             expected = None
         served += expected is not None

@@ -1,11 +1,18 @@
-"""Regime switching: blend a risk-on and a risk-off mix by the predicted risk-off probability.
+"""Regime switching: blend a risk-on and a risk-off mix by the probability of the risk-off regime.
 
-At date D the risk-off classifier (models.walk_forward: the latest refit trained on data known
-before D, fed the point-in-time features of D) gives p = P(next month is risk-off). With
-`mode: blend` the weights are (1 - p) x risk_on + p x risk_off; with `mode: switch` they are the
+`model` chooses the regime model that gives p on date D, always the latest refit trained on data
+known before D, fed only what is known at D's close:
+- `classifier`: the risk-off classifier (models.walk_forward), p = P(next month is risk-off:
+  its realised S&P 500 volatility above the training months' median);
+- `mixture`, `hmm`, `jump`: a two-state causal regime model on daily S&P 500 excess-return
+  features (models.causal_walk_forward: Gaussian mixture, Gaussian HMM forward-filtered,
+  statistical jump model with its online assignment and the jump penalty chosen by walk-forward
+  CV), p = P(bear state | data up to D), filtered, never smoothed (the jump model's p is 0 or 1).
+
+With `mode: blend` the weights are (1 - p) x risk_on + p x risk_off; with `mode: switch` they are the
 risk-off mix when p >= `threshold`, else the risk-on mix. Before the first refit (or while
 features warm up) `no_model` decides: the risk-on mix, an even blend, or an error. Rows record
-the classifier version used.
+the model version used.
 
 Example portfolio params:
 
@@ -14,6 +21,7 @@ Example portfolio params:
       risk_on: {SPX: 0.8, UST10Y: 0.2}
       risk_off: {SPX: 0.2, UST10Y: 0.6, CASH: 0.2}
       mode: blend
+      model: jump
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ class RegimeSwitchingParams(StrategyParams):
     mode: Literal["blend", "switch"] = "blend"
     threshold: float = Field(0.5, gt=0, lt=1)
     no_model: Literal["risk_on", "neutral", "error"] = "neutral"
+    model: Literal["classifier", "mixture", "hmm", "jump"] = "classifier"
 
     _check_on = field_validator("risk_on")(classmethod(lambda cls, v: _mix(v)))
     _check_off = field_validator("risk_off")(classmethod(lambda cls, v: _mix(v)))
@@ -77,11 +86,12 @@ class RegimeSwitching(Strategy):
 
     def allocate(self, ctx: AllocationContext) -> Allocation:
         par = self.params
-        out = ctx.require_models(self.name).risk_off()
+        models = ctx.require_models(self.name)
+        out = models.risk_off() if par.model == "classifier" else models.bear(par.model)
         p = out.value
         if p is None:
             if par.no_model == "error":
-                raise AllocationError(f"{self.name}: no risk-off model trained before {ctx.date.date()}")
+                raise AllocationError(f"{self.name}: no {par.model} regime model trained before {ctx.date.date()}")
             p = 0.0 if par.no_model == "risk_on" else 0.5
         elif par.mode == "switch":
             p = 1.0 if p >= par.threshold else 0.0
