@@ -27,9 +27,14 @@ class FixedView:
     p_risk_off: float | None = None
     version: str | None = None
     fit: FactorFit | None = None
+    p_bear: dict[str, float] | None = None     # causal regime model kind -> P(bear)
 
     def risk_off(self) -> ModelOutput:
         return ModelOutput(self.p_risk_off, self.version if self.p_risk_off is not None else None)
+
+    def bear(self, kind: str) -> ModelOutput:
+        p = (self.p_bear or {}).get(kind)
+        return ModelOutput(p, None if p is None else f"causal_{kind}@v1")
 
     def factor_fit(self, assets, factors, window, min_months) -> ModelOutput:
         if self.fit is None:
@@ -74,6 +79,18 @@ class TestRegimeSwitching:
         strict = strategy("regime_switching", risk_on=RISK_ON, risk_off=RISK_OFF, no_model="error")
         with pytest.raises(AllocationError, match="no risk-off model trained before 2010-06-01"):
             strict.target(self._ctx(prices, FixedView(None)))
+
+    @pytest.mark.parametrize("kind", ["mixture", "hmm", "jump"])
+    def test_a_causal_regime_model_is_read_by_the_kind_the_config_names(self, prices, kind):
+        view = FixedView(0.9, "risk_off_classifier@v1", p_bear={"mixture": 0.0, "hmm": 0.0, "jump": 0.0} | {kind: 1.0})
+        s = strategy("regime_switching", risk_on=RISK_ON, risk_off=RISK_OFF, model=kind)
+        w, version = s.target(self._ctx(prices, view))
+        assert w == pytest.approx([0.2, 0.6, 0.2]) and version == f"causal_{kind}@v1"
+        classifier = strategy("regime_switching", risk_on=RISK_ON, risk_off=RISK_OFF)
+        assert classifier.target(self._ctx(prices, view))[1] == "risk_off_classifier@v1"
+        strict = strategy("regime_switching", risk_on=RISK_ON, risk_off=RISK_OFF, model=kind, no_model="error")
+        with pytest.raises(AllocationError, match=f"no {kind} regime model trained before 2010-06-01"):
+            strict.target(self._ctx(prices, FixedView(0.9, "v")))
 
     def test_without_a_model_view_it_refuses_and_declares_it_needs_models(self, prices):
         s = strategy("regime_switching", risk_on=RISK_ON, risk_off=RISK_OFF)

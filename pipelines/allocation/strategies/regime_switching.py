@@ -91,7 +91,8 @@ class RegimeSwitching(Strategy):
         p = out.value
         if p is None:
             if par.no_model == "error":
-                raise AllocationError(f"{self.name}: no {par.model} regime model trained before {ctx.date.date()}")
+                which = "risk-off" if par.model == "classifier" else f"{par.model} regime"
+                raise AllocationError(f"{self.name}: no {which} model trained before {ctx.date.date()}")
             p = 0.0 if par.no_model == "risk_on" else 0.5
         elif par.mode == "switch":
             p = 1.0 if p >= par.threshold else 0.0
