@@ -1,4 +1,4 @@
-"""Named fault points for the fault suite (`make fault-test`); inert unless a test sets them.
+"""Named fault points for the fault suite (`make faults`, tests/faults/); inert unless a test sets them.
 
 `checkpoint("load.in_transaction")` does nothing in production. Two environment variables,
 which only the fault suite sets, turn a point into a fault:
@@ -13,7 +13,7 @@ which only the fault suite sets, turn a point into a fault:
 The points, in pipeline order: `ingest.fetched`, `ingest.raw_written`, `curated.partitions_swapping`
 (after the journal, between partition renames), `ingest.curated_written`, `stage.portfolio`,
 `load.in_transaction` (rows inserted, not committed), `load.committed`, `analytics.in_transaction`,
-`snapshot.copied` (reader snapshot copied, not yet renamed), `run.finished`.
+`run.finished` (every step done, the run's `success` row not yet written).
 """
 
 from __future__ import annotations

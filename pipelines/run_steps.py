@@ -190,9 +190,13 @@ def load(run: Mapping[str, Any], allocate: list[str] | None = None,
 
     ctx = _ctx(run)
     settings = ctx.settings
+    from pipelines.warehouse.staging import remove_staged
+
     step = f"{_dag(ctx, 'portfolio_rebalance')}.load"
-    return load_staged(settings, ctx.run_id, list(allocate or []), reference_frames(settings, ctx.run_id),
+    rows = load_staged(settings, ctx.run_id, list(allocate or []), reference_frames(settings, ctx.run_id),
                        step=step, as_of=ctx.as_of, models=(train or {}).get("tables") or {})
+    remove_staged(settings, ctx.run_id)   # loaded: the staged portfolios are no longer needed
+    return rows
 
 
 def reference_frames(settings: Settings, run_id: str) -> dict[str, pd.DataFrame]:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipelines import steps
+from pipelines import faults, steps
 from pipelines.allocation import catalog
 from pipelines.config import Settings
 from pipelines.run_steps import RunContext
@@ -66,6 +66,7 @@ def run_steps(ctx: RunContext, pipeline: Iterable[steps.Step], *,
     except Exception as exc:
         record_failure(ctx.settings, ctx.run_id, step, exc, as_of=ctx.as_of, started_at=started)
         raise
+    faults.checkpoint("run.finished")
     record_run(ctx.settings, ctx.run_id, step, "success", as_of=ctx.as_of, started_at=started,
                message=", ".join(f"{k} {v:.1f} s" for k, v in summary.seconds.items()))
     return summary
@@ -75,12 +76,13 @@ def record_failure(settings: Settings, run_id: str, step: str, exc: BaseExceptio
                    as_of: dt.date | None = None, started_at: dt.datetime | None = None) -> None:
     """A `failed` row with the reason (masked), best effort and bounded: the original error is
     what the caller reports; the exception is marked so the CLI does not record it twice."""
+    from pipelines.warehouse.db import LOCK_WAIT_SECONDS
     from pipelines.warehouse.loader import record_run
 
+    exc.add_note(RECORDED)   # tried once, whatever happens next
     try:
         record_run(settings, run_id, step, "failed", as_of=as_of, started_at=started_at,
-                   message=f"{type(exc).__name__}: {exc}"[:2000], wait=10.0)
-        exc.add_note(RECORDED)
+                   message=f"{type(exc).__name__}: {exc}"[:2000], wait=min(10.0, LOCK_WAIT_SECONDS))
     except Exception as problem:  # noqa: BLE001 - never hide the run's own error
         log.warning("could not record the failure of %s in pipeline_runs: %s", step, problem)
 

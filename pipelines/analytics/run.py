@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pipelines import faults
 from pipelines.allocation import catalog
 from pipelines.analytics.attribution import brinson_fachler, linked_table, segment_returns
 from pipelines.analytics.evidence_rows import daily_returns, evidence_frame
@@ -184,6 +185,7 @@ def compute_and_store(settings: Settings, as_of: dt.date, run_id: str) -> dict[s
         for table, df in neural.items():
             if len(df):
                 w.insert(table, df)
+        faults.checkpoint("analytics.in_transaction")
     rows = {k: len(v) for k, v in {**frames, **factor, "evidence": evidence, **neural}.items()}
     log.info("analytics written: %s", rows)
     return rows

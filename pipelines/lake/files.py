@@ -51,6 +51,28 @@ def stage_parquet(table: pa.Table, path: Path) -> tuple[Path, bytes]:
     return tmp, data
 
 
+STALE_SECONDS = 24 * 3600
+
+
+def remove_stale(folder: Path, keep: str | None = None, older_than: float = STALE_SECONDS) -> list[Path]:
+    """Remove the sub-folders of `folder` untouched for `older_than` seconds (left by killed
+    runs; a live run touches its own folder), except `keep`; return what was removed."""
+    import shutil
+    import time
+
+    if not folder.is_dir():
+        return []
+    cutoff = time.time() - older_than
+    gone = []
+    for sub in folder.iterdir():
+        if sub.is_dir() and sub.name != keep and sub.stat().st_mtime < cutoff:
+            shutil.rmtree(sub, ignore_errors=True)
+            gone.append(sub)
+    if gone:
+        log.info("removed %d stale folder(s) under %s", len(gone), folder)
+    return gone
+
+
 @contextlib.contextmanager
 def file_lock(path: Path, what: str, timeout: float = 300.0) -> Iterator[None]:
     """An exclusive advisory lock on `path` (created if needed) for one writer of `what`; a

@@ -82,6 +82,7 @@ class QualityGate:
     def stage_batch(self, frames: dict[str, pd.DataFrame]) -> Path:
         """Write the batch exactly as received under `lake/incoming/<run>/`."""
         self.pending = self.settings.incoming_dir / safe_name(self.run_id)
+        lake.remove_stale(self.settings.incoming_dir, keep=self.pending.name)  # batches of killed ingests
         self.pending.mkdir(parents=True, exist_ok=True)
         for name, df in frames.items():
             try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Iterator
 
@@ -19,7 +20,8 @@ from pipelines.warehouse.sql_files import load_sql, migration_files, sql_literal
 
 log = logging.getLogger(__name__)
 
-LOCK_WAIT_SECONDS = 120.0
+LOCK_WAIT_SECONDS = float(os.environ.get("DAA_LOCK_WAIT_SECONDS", "120"))
+"""How long a connection waits for a lock another process holds (DAA_LOCK_WAIT_SECONDS)."""
 
 
 def _open(path: str, read_only: bool, wait: float, config: dict | None = None) -> duckdb.DuckDBPyConnection:

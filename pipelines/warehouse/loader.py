@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from pipelines import faults
 from pipelines.config import Settings
 from pipelines.secrets import mask
 from pipelines.warehouse.staging import FACT_TABLES, Manifest
@@ -63,6 +64,8 @@ def load_staged(settings: Settings, run_id: str, manifest_paths: list[str | Path
             "rows_written": sum(totals.values()),
             "data_snapshot": ",".join(snapshots) if snapshots else None,
             "message": f"{len(manifests)} portfolios: " + json.dumps(totals)})
+        faults.checkpoint("load.in_transaction")
+    faults.checkpoint("load.committed")
     log.info("loaded %s for run %s", totals, run_id)
     return totals
 

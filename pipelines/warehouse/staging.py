@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipelines import faults
 from pipelines.config import Settings
 from pipelines.lake import write_parquet_atomic
+from pipelines.lake.files import remove_stale
 
 FACT_TABLES = {"nav": "date", "positions": "date", "trades": "trade_date", "target_weights": "date"}
 
@@ -41,6 +43,14 @@ def stage_dir(settings: Settings, run_id: str) -> Path:
     return settings.staging_dir / safe_name(run_id)
 
 
+def remove_staged(settings: Settings, run_id: str) -> None:
+    """Remove a loaded run's staged portfolios, and the staging left by killed runs."""
+    import shutil
+
+    shutil.rmtree(stage_dir(settings, run_id), ignore_errors=True)
+    remove_stale(settings.staging_dir, keep="accounts")
+
+
 def stage_result(settings: Settings, run_id: str, portfolio_id: str, tables: dict[str, pd.DataFrame],
                  data_snapshot: str) -> Path:
     """Write each fact table with its lineage columns (run, data snapshot; the model version is
@@ -68,4 +78,5 @@ def stage_result(settings: Settings, run_id: str, portfolio_id: str, tables: dic
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(asdict(manifest), indent=2))
     tmp.replace(path)
+    faults.checkpoint("stage.portfolio")
     return path

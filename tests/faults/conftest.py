@@ -31,3 +31,20 @@ def shared_home(base_home, tmp_path_factory):
         with connect(settings):   # the copy's lake views point at its own lake
             pass
         yield settings
+
+
+@pytest.fixture(scope="session")
+def states(base_home, tmp_path_factory):
+    """(warehouse rows, curated hashes) of the base home before the daily run of NEXT_DAY, and
+    after one uninterrupted run of it: what every interrupted or concurrent run must converge to."""
+    from support import NEXT_DAY
+    from support_state import cli, copy_home, curated_hashes, warehouse_rows
+
+    src, config = base_home
+    ref = copy_home(src, tmp_path_factory.mktemp("uninterrupted") / "home")
+    res = cli(ref, config, "run", "--date", NEXT_DAY.isoformat())
+    assert res.returncode == 0, res.stderr[-3000:]
+    before = warehouse_rows(src), curated_hashes(src)
+    after = warehouse_rows(ref), curated_hashes(ref)
+    assert before != after
+    return before, after
