@@ -134,9 +134,12 @@ def _mapped(step: steps.Step, run: dict, inputs: dict, progress: Progress | None
     if progress:
         progress(step.name, 0, len(calls))
     if workers > 1 and len(calls) > 1:
+        import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # spawned, not forked: a fork of a process whose threads hold locks (JAX after the neural
+        # refits of the train step, BLAS pools) can hang the child forever
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
             futures = {pool.submit(steps.call, step, run, **kw): i for i, kw in enumerate(calls)}
             out: list[Any] = [None] * len(calls)
             for done, future in enumerate(as_completed(futures), 1):

@@ -167,3 +167,20 @@ def test_backfill_of_one_portfolio_leaves_the_others(home, capsys):
     assert after.loc["static_60_40", "n"] == before.loc["static_60_40", "n"]
     assert before["rebuilt"].sum() == 0 and after.loc["static_60_40", "rebuilt"] > 100
     assert main(["backfill", "--start", "2016-06-01", "--end", "2016-12-29", "--portfolio", "nope"]) == 2
+
+
+def test_backfill_in_two_processes_gives_the_same_rows(home, capsys):
+    """--workers 2 computes the portfolios in spawned processes (a fork of a process holding
+    JAX or BLAS threads can hang): the rows are those of the one-process backfill."""
+    sql = ("SELECT portfolio_id, date, nav, cash FROM nav WHERE date >= DATE '2016-06-01' "
+           "ORDER BY portfolio_id, date")
+    assert main(["query", sql, "--format", "csv"]) == 0
+    from io import StringIO
+
+    before = pd.read_csv(StringIO(capsys.readouterr().out))
+    assert main(["backfill", "--start", "2016-06-01", "--end", "2016-12-29", "--workers", "2"]) == 0
+    capsys.readouterr()
+    assert main(["query", sql, "--format", "csv"]) == 0
+    after = pd.read_csv(StringIO(capsys.readouterr().out))
+    assert len(after) == len(before) > 100
+    pd.testing.assert_frame_equal(after, before)
