@@ -14,6 +14,7 @@ service-free): the docker-compose topology run natively, driven through the REST
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,7 @@ from ui_screens import capture_ui  # noqa: E402
 from support import BASE_END, NEXT_DAY, make_config_dir  # noqa: E402
 
 TIMINGS: dict[str, float] = {}
+ACCOUNTS, ACCOUNT_SHARDS = 400, 4
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +43,14 @@ def stack():
     st.configure(home, config)
     t0 = time.monotonic()
     env = dict(st.env)
+    # A small client book cut into ACCOUNT_SHARDS shards, so account_rebalance maps over several.
+    accounts_yaml = config / "accounts.yaml"
+    accounts_yaml.write_text(re.sub(r"(?m)^shard_size:\s*\d+", f"shard_size: {ACCOUNTS // ACCOUNT_SHARDS}",
+                                    accounts_yaml.read_text()))
+    res = subprocess.run([sys.executable, "-m", "pipelines", "accounts", "generate", "--n", str(ACCOUNTS),
+                          "--seed", "1", "--start", "2014-01-02", "--end", BASE_END.isoformat(),
+                          "--out", str(root / "book")], env=env, capture_output=True, text=True, cwd=REPO)
+    assert res.returncode == 0, res.stderr[-3000:]
     res = subprocess.run([sys.executable, "-m", "pipelines", "backfill", "--start", "2014-01-02",
                           "--end", BASE_END.isoformat()], env=env, capture_output=True, text=True, cwd=REPO)
     assert res.returncode == 0, res.stderr[-3000:]
@@ -53,7 +63,7 @@ def stack():
         TIMINGS["services and db migrate"] = time.monotonic() - t0
         t0 = time.monotonic()
         st.start_airflow()
-        st.wait_for_dags(["market_data", "portfolio_rebalance"])
+        st.wait_for_dags(["market_data", "portfolio_rebalance", "account_rebalance"])
         TIMINGS["airflow up and DAGs parsed"] = time.monotonic() - t0
         yield st
     finally:
@@ -76,7 +86,11 @@ def runs(stack):
     pr = stack.wait_for_any_run("portfolio_rebalance")
     assert pr["state"] == "success", _failure("portfolio_rebalance", pr["dag_run_id"], stack)
     TIMINGS["market_data + portfolio_rebalance"] = time.monotonic() - t0
-    return {"market_data": md_run, "portfolio_rebalance": pr}
+    t0 = time.monotonic()
+    ar = stack.wait_for_any_run("account_rebalance")
+    assert ar["state"] == "success", _failure("account_rebalance", ar["dag_run_id"], stack)
+    TIMINGS["account_rebalance"] = time.monotonic() - t0
+    return {"market_data": md_run, "portfolio_rebalance": pr, "account_rebalance": ar}
 
 
 def screenshot_dir() -> Path:
@@ -98,8 +112,31 @@ def test_asset_triggered_rebalance_ran_after_market_data(stack, runs):
     tis = stack.task_instances("portfolio_rebalance", pr["dag_run_id"])
     states = {(t["task_id"], t["map_index"]): t["state"] for t in tis}
     assert states[("load", -1)] == "success"
-    computed = [k for k in states if k[0] == "allocate.compute"]
+    computed = [k for k in states if k[0] == "allocate"]
     assert len(computed) == 2 and all(states[k] == "success" for k in computed)
+
+
+def test_account_shards_ran_as_mapped_tasks_on_the_celery_workers(stack, runs):
+    """account_rebalance followed the portfolios' load (asset-triggered), mapped one task per
+    shard, ran them through Celery, and one loader wrote every account of the book for the day."""
+    ar = runs["account_rebalance"]
+    assert ar["run_type"] == "asset_triggered"
+    tis = stack.task_instances("account_rebalance", ar["dag_run_id"])
+    shards = [t for t in tis if t["task_id"] == "rebalance_accounts"]
+    assert len(shards) == ACCOUNT_SHARDS and all(t["state"] == "success" for t in shards)
+    assert all("Celery" in (t["executor"] or "CeleryExecutor") for t in shards)
+    received = {i: (stack.logs / f"worker-{i}.log").read_text(errors="replace").count("execute_workload")
+                for i in (1, 2)}
+    print("\ntasks received per Celery worker:", received)
+    assert all(n > 0 for n in received.values()), received
+    con = duckdb.connect(str(Path(stack.env["DAA_HOME"]) / "warehouse.duckdb"), read_only=True)
+    try:
+        n = con.execute("SELECT count(*) FROM account_nav WHERE date = ?", [NEXT_DAY]).fetchone()[0]
+        open_ = con.execute("SELECT count(*) FROM accounts WHERE inception <= ?", [NEXT_DAY]).fetchone()[0]
+        booked = con.execute("SELECT count(*) FROM accounts").fetchone()[0]
+    finally:
+        con.close()
+    assert booked == ACCOUNTS and n == open_ > 0
 
 
 def test_tasks_ran_on_celery_workers(stack, runs):
