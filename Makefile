@@ -26,7 +26,7 @@ test: setup lint
 # The daily run equals the backfill for every default portfolio over the whole history, at the
 # dates where history reads, holidays and refits bite (the 2012-2016 subset runs in `make test`).
 equivalence: setup
-	@DAA_EQUIVALENCE=full $(VENV)/bin/python -m pytest -q -s tests/equivalence
+	@DAA_EQUIVALENCE=full $(VENV)/bin/python -m pytest -q -s --timeout 2400 tests/equivalence
 
 # The fault suite's slow half (docs/faults.md): SIGKILL at every fault point, concurrent writers
 # and readers, the planted-key runs, dates without data. Its fast half runs in `make test`.
