@@ -380,7 +380,8 @@ def _bt_sweeps(W, G, cg, rate):
     chain from the zero-cost solution (a_k = w_k) contract by that factor each time and reach
     machine precision in a few sweeps, each one array expression over (K, m, N). The number of
     sweeps is fixed (not "until converged"): then date k's weights are the same bits whatever
-    dates follow it, so a history cut at D (the daily run) equals the full backfill.
+    dates follow it, so a history cut at D (the daily run) equals the full backfill. Only an
+    exact fixed point (no costs) stops early: every prefix of the chain is then exact too.
     """
     K, m, N = W.shape
     a, z = W.copy(), 1.0 - W.sum(-1)
@@ -399,6 +400,8 @@ def _bt_sweeps(W, G, cg, rate):
         a_new, z_new = post / vplus[..., None], cash_post / vplus
         err = max(float(np.abs(a_new - a).max(initial=0.0)), float(np.abs(z_new - z).max(initial=0.0)))
         a, z = a_new, z_new
+        if err == 0.0:  # an exact fixed point (no costs): every later sweep is the same, any prefix too
+            break
     if err > BT_SWEEP_TOLERANCE:
         raise ArithmeticError(f"bt fills did not converge in {BT_SWEEPS} sweeps (last change {err:.3g}); "
                               "cost rates this high need the stepping kernel")
