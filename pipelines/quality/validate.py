@@ -7,7 +7,9 @@ and every checkpoint run updates the Data Docs site under `$DAA_HOME/gx/uncommit
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import logging
@@ -147,11 +149,25 @@ class GXRunner:
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         self._gx = gx
-        self.context = gx.get_context(mode="file", project_root_dir=str(settings.gx_dir))
-        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        self._checkpoints: dict[str, Any] = {}
-        self._cfg, self._universe = cfg, universe
-        self._register(cfg, universe)
+        self._lock_path = Path(settings.gx_dir) / ".store.lock"
+        with self._store_lock():
+            self.context = gx.get_context(mode="file", project_root_dir=str(settings.gx_dir))
+            self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+            self._checkpoints: dict[str, Any] = {}
+            self._cfg, self._universe = cfg, universe
+            self._register(cfg, universe)
+
+    @contextlib.contextmanager
+    def _store_lock(self):
+        """One process at a time registers or runs suites in the shared file store: two gates
+        at once (two writers) otherwise re-save each other's suites between register and run."""
+        self._lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self._lock_path, "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     def _register(self, cfg: QualityConfig, universe: Universe) -> None:
         gx = self._gx
@@ -184,17 +200,22 @@ class GXRunner:
 
         dataset = SUITES[suite][0]
         t0 = time.perf_counter()
-        from great_expectations.exceptions.resource_freshness import ResourceFreshnessAggregateError
+        from great_expectations.exceptions.resource_freshness import (
+            ResourceFreshnessAggregateError,
+            ResourceFreshnessError,
+        )
 
-        try:
-            result = self._checkpoints[suite].run(batch_parameters={"dataframe": frame},
-                                                  run_id=RunIdentifier(run_name=run_name))
-        except ResourceFreshnessAggregateError:
-            # Another process re-registered the suites in the shared store since we did.
-            log.info("GX suites changed on disk; registering them again")
-            self._register(self._cfg, self._universe)
-            result = self._checkpoints[suite].run(batch_parameters={"dataframe": frame},
-                                                  run_id=RunIdentifier(run_name=run_name))
+        with self._store_lock():
+            try:
+                result = self._checkpoints[suite].run(batch_parameters={"dataframe": frame},
+                                                      run_id=RunIdentifier(run_name=run_name))
+            except (ResourceFreshnessAggregateError, ResourceFreshnessError):
+                # Another process re-registered the suites in the shared store since we did;
+                # under the lock nobody can do so again before this run.
+                log.info("GX suites changed on disk; registering them again")
+                self._register(self._cfg, self._universe)
+                result = self._checkpoints[suite].run(batch_parameters={"dataframe": frame},
+                                                      run_id=RunIdentifier(run_name=run_name))
         outcomes = []
         for vr in result.run_results.values():
             outcomes += [_outcome(suite, dataset, r) for r in vr.results]
@@ -205,7 +226,8 @@ class GXRunner:
         """Render this run's validation pages and the site index (once per gate run: each
         build re-compiles GX's templates, about half a second)."""
         if identifiers:
-            self.context.build_data_docs(resource_identifiers=identifiers)
+            with self._store_lock():
+                self.context.build_data_docs(resource_identifiers=identifiers)
         return self.data_docs_index()
 
     def data_docs_index(self) -> Path | None:
