@@ -28,17 +28,6 @@ PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
 
 
-def _date(text: str) -> dt.date:
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text[:40]!r}") from None
-    try:
-        return identifiers.check_date(day)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def _identifier(check):
     """An argparse type that applies a `pipelines.identifiers` check."""
     def parse(text: str) -> str:
@@ -377,7 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Fetch what the data source knew at the close of DATE (prices by date, macro series by\n"
             "release date), validate it with the quality gate and merge it into the curated lake.\n"
             "A rejected batch is quarantined and the command exits 2.", cmd_ingest)
-    p.add_argument("--date", type=_date, required=True, help="the as-of date, YYYY-MM-DD")
+    p.add_argument("--date", type=identifiers.cli_date, required=True, help="the as-of date, YYYY-MM-DD")
     p.add_argument("--full-history", action="store_true", help="re-ingest everything known by the date")
 
     p = add("validate", "check the configuration and the latest data-quality results",
@@ -385,13 +374,13 @@ def build_parser() -> argparse.ArgumentParser:
             "the data-quality results recorded by the ingests. Exit 1 when the latest validated date\n"
             "has failed expectations of severity error, 2 when the configuration is invalid.",
             cmd_validate)
-    p.add_argument("--date", type=_date, help="only this as-of date")
+    p.add_argument("--date", type=identifiers.cli_date, help="only this as-of date")
     p.add_argument("--config-only", action="store_true", help="check the configuration files only")
 
     p = add("run", "the daily pipeline for one date: ingest, allocate, trade, load",
             "What the two daily DAGs do, in one process: ingest DATE, advance every portfolio to it,\n"
             "load the warehouse in one transaction.", cmd_run)
-    p.add_argument("--date", type=_date, required=True, help="the trading date, YYYY-MM-DD")
+    p.add_argument("--date", type=identifiers.cli_date, required=True, help="the trading date, YYYY-MM-DD")
     p.add_argument("--report", action="store_true", help="write the HTML reports afterwards")
     p.add_argument("--json", action="store_true", help="print the run's outputs as JSON")
 
@@ -400,8 +389,8 @@ def build_parser() -> argparse.ArgumentParser:
             "date sees only data known at its close). Shows a progress bar on a terminal, plain\n"
             "progress lines otherwise. --portfolio ID recomputes only that portfolio (one just added\n"
             "to config/portfolios.yaml); the others keep their rows.", cmd_backfill)
-    p.add_argument("--start", type=_date, required=True, help="first date, YYYY-MM-DD")
-    p.add_argument("--end", type=_date, required=True, help="last date, YYYY-MM-DD")
+    p.add_argument("--start", type=identifiers.cli_date, required=True, help="first date, YYYY-MM-DD")
+    p.add_argument("--end", type=identifiers.cli_date, required=True, help="last date, YYYY-MM-DD")
     p.add_argument("--portfolio", action="append", metavar="ID", type=_identifier(identifiers.check_portfolio_id),
                    help="only these portfolios (repeatable; default every portfolio)")
     p.add_argument("--workers", type=int, default=1, metavar="N",
@@ -416,7 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Walk-forward refits up to DATE (default: the lake's latest price date), a refit at the\n"
             "date, factor exposures; then the model tables through the single writer: the\n"
             "model_training DAG's work, in-process.", cmd_train)
-    p.add_argument("--date", type=_date, default=None, help="training date, YYYY-MM-DD")
+    p.add_argument("--date", type=identifiers.cli_date, default=None, help="training date, YYYY-MM-DD")
     p.add_argument("--run-id", type=_identifier(identifiers.check_run_id), default=None,
                    help="run id recorded in the rows")
     p.add_argument("--json", action="store_true", help="print the run's outputs as JSON")

@@ -11,28 +11,14 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 from pathlib import Path
 
-from pipelines import identifiers
 from pipelines.config import Settings
-from pipelines.identifiers import check_account_id
+from pipelines.identifiers import check_account_id, cli_date
 from pipelines.warehouse.sql_files import load_sql
 
 EXIT_OK = 0
-
-
-def _date(text: str) -> dt.date:
-    """A YYYY-MM-DD date the pipeline handles (`identifiers.check_date`: 1900 to tomorrow)."""
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text[:40]!r}") from None
-    try:
-        return identifiers.check_date(day)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def cmd_import(args, settings: Settings) -> int:
@@ -130,13 +116,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = flows.add_parser("import", help="load a flows file (deposit, withdrawal, recurring, fee)")
     q.set_defaults(func=cmd_flows_import)
     q.add_argument("file", type=Path)
-    q.add_argument("--recorded-on", type=_date, help="the day the flows became known (default: each flow's date)")
+    q.add_argument("--recorded-on", type=cli_date, help="the day the flows became known (default: each flow's date)")
     q = add("generate", "a seeded synthetic book (log-normal sizes, models by risk profile, recurring "
                         "contributions, occasional withdrawals), written to files and imported", cmd_generate)
     q.add_argument("--n", type=int, help="accounts (default: config/accounts.yaml default_book.n)")
     q.add_argument("--seed", type=int)
-    q.add_argument("--start", type=_date, help="first inception date")
-    q.add_argument("--end", type=_date, help="last flow date (default: the lake's last price date)")
+    q.add_argument("--start", type=cli_date, help="first inception date")
+    q.add_argument("--end", type=cli_date, help="last flow date (default: the lake's last price date)")
     q.add_argument("--model", action="append", help="only these model portfolios (repeatable)")
     q.add_argument("--out", type=Path, help="folder for accounts.<fmt> and flows.<fmt>")
     q.add_argument("--format", choices=["parquet", "csv"], default="parquet")
@@ -145,8 +131,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--no-load", action="store_true", help="write the files only")
     q = add("rebalance", "the account rebalance up to a date: flows, drift, trades, block orders, NAV, "
                          "performance (the account_rebalance DAG's work, in-process)", cmd_rebalance)
-    q.add_argument("--date", type=_date, required=True)
-    q.add_argument("--start", type=_date, help="recompute from this date (default: continue from the last day)")
+    q.add_argument("--date", type=cli_date, required=True)
+    q.add_argument("--start", type=cli_date, help="recompute from this date (default: continue from the last day)")
     q.add_argument("--workers", type=int, default=1, help="processes running the shards (default 1: in-process)")
     q = add("list", "accounts at the latest day (v_account_summary)", cmd_list)
     q.add_argument("--model", help="only accounts of this model portfolio")
@@ -156,5 +142,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = add("statement", "an account statement: holdings, the period's flows, trades, fees, TWR and MWR",
             cmd_statement)
     q.add_argument("account_id")
-    q.add_argument("--start", type=_date, help="first day (default: the first day of the end's month)")
-    q.add_argument("--end", type=_date, help="last day (default: the latest processed day)")
+    q.add_argument("--start", type=cli_date, help="first day (default: the first day of the end's month)")
+    q.add_argument("--end", type=cli_date, help="last day (default: the latest processed day)")

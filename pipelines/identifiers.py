@@ -10,6 +10,7 @@ point, so a symbol accepted by the universe is the same symbol the lake accepts.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -41,6 +42,18 @@ def _check(kind: str, pattern: re.Pattern[str], value: object, rule: str) -> str
         shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
         raise InvalidIdentifier(f"invalid {kind} {shown}: {rule}")
     return value
+
+
+def cli_date(text: str) -> dt.date:
+    """An argparse `type`: a YYYY-MM-DD date the pipeline handles (`check_date`), or one usage line."""
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text[:40]!r}") from None
+    try:
+        return check_date(day)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def check_symbol(value: object) -> str:

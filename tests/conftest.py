@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from support import BASE_END, REPO, make_config_dir
+from support import BASE_END, REPO, make_config_dir, private_copy
 
 _SESSION_TMP = Path(tempfile.mkdtemp(prefix="daa-tests-"))
 
@@ -56,9 +56,7 @@ def base_home() -> tuple[Path, Path]:
 def home(tmp_path, base_home, use_home):
     """A private copy of the base home, for tests that write."""
     src, config = base_home
-    dst = tmp_path / "home"
-    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("staging", "airflow"))
-    return use_home(dst, config)
+    return use_home(private_copy(src, tmp_path), config)
 
 
 @pytest.fixture(scope="session")

@@ -42,3 +42,10 @@ def make_config_dir(path: Path, portfolios_yaml: str = TEST_PORTFOLIOS) -> Path:
             shutil.copy(f, path / f.name)
     (path / "portfolios.yaml").write_text(portfolios_yaml)
     return path
+
+
+def private_copy(src: Path, tmp_path: Path) -> Path:
+    """A writable copy of a session's data home (without its staging and Airflow folders)."""
+    dst = tmp_path / "home"
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("staging", "airflow"))
+    return dst

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from book_support import BOOK_START
 
-from support import BASE_END
+from support import BASE_END, private_copy
 
 ACCOUNTS_TEST_CONFIG = """shard_size: 120
 drift_tolerance: 0.03
@@ -52,9 +52,7 @@ def book_home(base_home, tmp_path_factory) -> tuple[Path, Path]:
 def book(book_home, tmp_path, use_home):
     """A private copy of the book home, for tests that write."""
     src, config = book_home
-    dst = tmp_path / "home"
-    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("staging", "airflow"))
-    return use_home(dst, config)
+    return use_home(private_copy(src, tmp_path), config)
 
 
 @pytest.fixture(scope="session")
