@@ -10,6 +10,7 @@ import argparse
 import pytest
 
 from pipelines.cli import build_parser
+from pipelines.identifiers import cli_date
 
 BAD = {"2017-02-30": "not a date", "1800-01-01": "before 1900-01-01", "9999-12-31": "in the future",
        "2999-01-01": "in the future", "17-02-2017": "not a date", "2017-13-01": "not a date",
@@ -25,7 +26,7 @@ def date_options(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) ->
         if isinstance(action, argparse._SubParsersAction):
             for name, sub in action.choices.items():
                 out += date_options(sub, (*path, name))
-        elif getattr(action.type, "__name__", "") == "_date" and action.option_strings:
+        elif action.type is cli_date and action.option_strings:
             out.append(((*path, *dummies), action.option_strings[0]))
     return out
 
