@@ -9,6 +9,7 @@ next writer step records them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from pathlib import Path
@@ -63,15 +64,20 @@ def record_validation(settings: Settings, staged_path: str | Path) -> int:
     from pipelines.warehouse.writer import transaction
 
     path = Path(staged_path)
-    if not path.exists():
-        raise FileNotFoundError(f"staged validation results not found: {path}")
-    n = len(pd.read_parquet(path, columns=["run_id"]))
+    done = quality_dir(settings) / "recorded" / path.name
     with transaction(settings) as w:
+        # Checked under the writer lock: a concurrent writer's `record_pending` may have loaded
+        # and moved this run's file while we waited for the lock (the same rows: nothing to do).
+        if not path.exists():
+            if done.exists():
+                return 0
+            raise FileNotFoundError(f"staged validation results not found: {path}")
+        n = len(pd.read_parquet(path, columns=["run_id"]))
         w.run("app/delete_validation_run.sql", {"path": str(path)})
         w.run("app/insert_validation_results.sql", {"path": str(path)})
-    done = quality_dir(settings) / "recorded" / path.name
     done.parent.mkdir(parents=True, exist_ok=True)
-    path.replace(done)
+    with contextlib.suppress(FileNotFoundError):  # moved by a concurrent writer that recorded it too
+        path.replace(done)
     log.info("recorded %d validation results from %s", n, path.name)
     return n
 
