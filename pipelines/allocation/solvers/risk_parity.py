@@ -43,9 +43,9 @@ def _checked_inputs(cov: np.ndarray, budgets: np.ndarray | None) -> tuple[np.nda
     if cov.shape != (n, n) or n == 0:
         raise ValueError(f"covariance must be square and non-empty, got {cov.shape}")
     b = np.full(n, 1.0 / n) if budgets is None else np.asarray(budgets, dtype=float)
-    if b.shape != (n,) or not np.all(b > 0) or not np.all(np.isfinite(b)):
+    if b.shape != (n,) or not (b > 0).all() or not np.isfinite(b).all():
         raise ValueError("risk budgets must be positive and finite, one per asset")
-    if not np.all(np.isfinite(cov)) or not np.all(np.diag(cov) > 0):
+    if not np.isfinite(cov).all() or not (np.diag(cov) > 0).all():
         raise ValueError("covariance must be finite with a positive diagonal (zero-variance asset?)")
     return cov, b / b.sum()
 
@@ -62,10 +62,10 @@ def _chord_finish(x: np.ndarray, dx: np.ndarray, R: np.ndarray, b: np.ndarray, f
     x = x + dx
     for _ in range(20):
         Rx = R @ x
-        if np.max(np.abs(x * Rx - b) / b) < tol:
+        if (np.abs(x * Rx - b) / b).max() < tol:
             break
         step = -_solve(factor, Rx - b / x)
-        if not np.all(x + step > 0):
+        if not (x + step > 0).all():
             break
         x = x + step
     return x
@@ -95,12 +95,12 @@ def risk_budget_weights(cov: np.ndarray, budgets: np.ndarray | None = None, *, t
     if n == 1:
         return np.ones(1)
     sd = np.sqrt(np.diag(cov))
-    R = cov / np.outer(sd, sd)
+    R = cov / (sd[:, None] * sd)
     x = b * np.sqrt(1.0 / (b @ R @ b))  # scaled so that x' R x = sum(b) = 1, as at the optimum
     Rx, f = _objective(x, R, b)
     for _ in range(max_iter):
         g = Rx - b / x
-        if np.max(np.abs(x * Rx - b) / b) < tol:
+        if (np.abs(x * Rx - b) / b).max() < tol:
             break
         H = R.copy()
         H.flat[:: n + 1] += b / (x * x)
@@ -108,7 +108,7 @@ def risk_budget_weights(cov: np.ndarray, budgets: np.ndarray | None = None, *, t
         if factor is None:
             break  # Hessian numerically singular: x ran off along a zero-variance direction
         dx = -_solve(factor, g)
-        if -(g @ dx) < 1e-4 and np.all(x + dx > 0):
+        if -(g @ dx) < 1e-4 and (x + dx > 0).all():
             x = _chord_finish(x, dx, R, b, factor, tol)
             Rx, f = _objective(x, R, b)
             continue
@@ -125,7 +125,7 @@ def risk_budget_weights(cov: np.ndarray, budgets: np.ndarray | None = None, *, t
         if stalled:
             break  # no further decrease possible at double precision
         x, Rx, f = xn, Rxn, fn
-    err = float(np.max(np.abs(x * (R @ x) - b) / b))
+    err = float((np.abs(x * (R @ x) - b) / b).max())
     if not err < 1e-9:
         raise ValueError(f"risk parity Newton did not converge (relative error {err:.1e}); "
                          "a long-only mix with zero variance makes risk budgeting unbounded")
