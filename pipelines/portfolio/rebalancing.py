@@ -42,9 +42,20 @@ def _anchors_on_or_before(days: np.ndarray, rule: RebalanceRule) -> np.ndarray:
 
     # The anchors are a function of the period: compute them once per period (a few hundred),
     # not once per day (the date conversions dominated a single portfolio's run).
-    periods, at = np.unique(month0, return_inverse=True)
+    periods, at = _runs(month0)
     anchor = clamped(periods)[at]
     return np.where(anchor <= days, anchor, clamped(periods - step)[at])
+
+
+def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(values, return_inverse=True) in one pass when `values` never decreases (dates
+    in order, as every caller has them): the distinct values and each element's position."""
+    if len(values) == 0 or np.any(values[1:] < values[:-1]):
+        return np.unique(values, return_inverse=True)
+    new = np.empty(len(values), dtype=bool)
+    new[0] = True
+    np.not_equal(values[1:], values[:-1], out=new[1:])
+    return values[new], np.cumsum(new) - 1
 
 
 def calendar_mask(rule: RebalanceRule, index: Sequence[pd.Timestamp]) -> np.ndarray:
@@ -54,7 +65,7 @@ def calendar_mask(rule: RebalanceRule, index: Sequence[pd.Timestamp]) -> np.ndar
     previous trading day and on or before D (position 0, with no previous day, fires when it is
     an anchor day; the engine always trades on inception anyway). A month day past a month's
     last weekday is clamped to it, the same way for every frequency."""
-    idx = pd.DatetimeIndex(index)
+    idx = index if isinstance(index, pd.DatetimeIndex) else pd.DatetimeIndex(index)
     n = len(idx)
     if rule.frequency == "daily":
         return np.ones(n, dtype=bool)

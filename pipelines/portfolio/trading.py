@@ -145,7 +145,7 @@ def proportional_cost_fraction(W: np.ndarray, x: np.ndarray, rate: np.ndarray) -
         np.subtract(b, x_, out=b)
         np.abs(b, out=b)
         np.multiply(r_, b, out=b)
-        return _sum_last(b)
+        return sum_last(b)
 
     return solve_cost_fraction(cost_of, len(Wa)).reshape(shape)
 
@@ -162,7 +162,7 @@ def clamp_dust(cash: np.ndarray, nav: np.ndarray, allow_leverage: np.ndarray) ->
     return np.where(dust, 0.0, cash)
 
 
-def _sum_last(x: np.ndarray) -> np.ndarray:
+def sum_last(x: np.ndarray) -> np.ndarray:
     """x.sum(-1) of a C-contiguous array. Below 8 terms numpy adds the last axis left to right,
     so slice by slice gives the same bits without numpy's slow reduction over a tiny inner axis."""
     n = x.shape[-1]
