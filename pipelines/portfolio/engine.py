@@ -152,15 +152,16 @@ def advance(cfg: PortfolioConfig, universe: Universe, prices: pd.DataFrame, stat
     if strategy.needs.models and models is None:
         raise AllocationError(f"{cfg.id}: strategy {cfg.strategy} reads models; pass `models`")
     vector = kernel == "auto" and is_vectorisable(cfg, strategy)
+    raw = _symbol_prices(prices, cfg.symbols)
     if state.date is not None and vector:
-        full = _run(cfg, universe, prices, _run_dates(cfg, prices, None, through), PortfolioState.initial(cfg),
-                    strategy, models, vector)
+        full = _run(cfg, universe, prices, raw, _run_dates(cfg, prices.index, raw, None, through),
+                    PortfolioState.initial(cfg), strategy, models, vector)
         if _reproduces(full, state):
             return full.after(state.date)
         log.warning("%s: recomputing from inception does not reproduce the stored holdings of %s; "
                     "continuing from the stored state", cfg.id, state.date.date())
-    return _run(cfg, universe, prices, _run_dates(cfg, prices, state.date, through), state, strategy, models,
-                vector)
+    return _run(cfg, universe, prices, raw, _run_dates(cfg, prices.index, raw, state.date, through), state,
+                strategy, models, vector)
 
 
 def _check_columns(cfg: PortfolioConfig, universe: Universe, prices: pd.DataFrame) -> None:
@@ -171,20 +172,33 @@ def _check_columns(cfg: PortfolioConfig, universe: Universe, prices: pd.DataFram
         raise ValueError(f"{cfg.id}: price dates must be unique and ascending")
 
 
-def _run_dates(cfg: PortfolioConfig, prices: pd.DataFrame, after: pd.Timestamp | None,
+def _run_dates(cfg: PortfolioConfig, idx: pd.DatetimeIndex, raw: np.ndarray, after: pd.Timestamp | None,
                through: pd.Timestamp) -> pd.DatetimeIndex:
     """Trading dates to process: after the state date, or from inception (the first date on
-    or after `cfg.inception` where every symbol has a price)."""
-    idx = prices.index
+    or after `cfg.inception` where every symbol has a price in `raw`, the symbols' closes)."""
     if after is not None:
         return idx[(idx > after) & (idx <= through)]
     ok = (idx >= pd.Timestamp(cfg.inception)) & (idx <= through)
-    complete = ok.copy()
-    for s in cfg.symbols:
-        complete &= np.isfinite(prices[s].to_numpy(dtype=float))
+    complete = ok & np.isfinite(raw).all(axis=1)
     if not complete.any():
         return idx[:0]
     return idx[ok & (idx >= idx[np.argmax(complete)])]
+
+
+def _symbol_prices(prices: pd.DataFrame, symbols: Sequence[str]) -> np.ndarray:
+    """(n_rows, n_symbols) closes of `symbols` in their order, NaN where there is none."""
+    if not symbols:
+        return np.empty((len(prices), 0))
+    position = {c: i for i, c in enumerate(prices.columns)}  # a dict: pandas' indexer costs more here
+    return np.ascontiguousarray(prices.to_numpy(dtype=float)[:, [position[s] for s in symbols]])
+
+
+def _rows(where: np.ndarray) -> np.ndarray | slice:
+    """`where` as a slice when it is a run of consecutive rows (the usual case): gathers
+    become views."""
+    if len(where) and where[-1] - where[0] == len(where) - 1 and np.all(np.diff(where) == 1):
+        return slice(int(where[0]), int(where[-1]) + 1)
+    return where
 
 
 def _reproduces(result: EngineResult, stored: PortfolioState, rtol: float = 1e-9) -> bool:
@@ -212,14 +226,14 @@ class _Market:
     calendar: np.ndarray
 
     @classmethod
-    def build(cls, cfg: PortfolioConfig, universe: Universe, prices: pd.DataFrame,
+    def build(cls, cfg: PortfolioConfig, universe: Universe, prices: pd.DataFrame, raw: np.ndarray,
               dates: pd.DatetimeIndex, state: PortfolioState) -> _Market:
+        """raw: the symbols' closes at every row of `prices` (`_symbol_prices`)."""
         index = prices.index
         where = index.get_indexer(dates)
-        raw = np.column_stack([prices[s].to_numpy(dtype=float) for s in cfg.symbols]) if cfg.symbols \
-            else np.empty((len(index), 0))
+        rows = _rows(where)
         fresh = np.isfinite(raw)
-        marks = raw if fresh[where].all() else _carry_forward(raw, cfg.max_stale_days)
+        marks = raw if fresh[rows].all() else _carry_forward(raw, cfg.max_stale_days)
         C = prices[universe.cash_symbol].to_numpy(dtype=float)
         prev = None if state.date is None else int(index.get_loc(state.date))
         if cfg.accrue_cash:
@@ -230,8 +244,7 @@ class _Market:
                 raise ValueError(f"{cfg.id}: no {universe.cash_symbol} price to accrue cash on {bad.date()}")
         else:
             ratio = np.ones(len(where))
-        return cls(dates, where, marks[where], fresh[where], ratio,
-                   calendar_mask(cfg.rebalance, index)[where])
+        return cls(dates, where, marks[rows], fresh[rows], ratio, calendar_mask(cfg.rebalance, index)[rows])
 
 
 def _carry_forward(P: np.ndarray, limit: int) -> np.ndarray:
@@ -241,13 +254,13 @@ def _carry_forward(P: np.ndarray, limit: int) -> np.ndarray:
     return pd.DataFrame(P).ffill(limit=limit).to_numpy()
 
 
-def _run(cfg: PortfolioConfig, universe: Universe, prices: pd.DataFrame, dates: pd.DatetimeIndex,
+def _run(cfg: PortfolioConfig, universe: Universe, prices: pd.DataFrame, raw: np.ndarray, dates: pd.DatetimeIndex,
          state: PortfolioState, strategy: Strategy, models: ModelSource | None, vector: bool) -> EngineResult:
     if not len(dates):
         return tables.empty(state)
     if state.date is not None and dates[0] <= state.date:
         raise ValueError(f"{cfg.id}: date {dates[0].date()} is not after the state date {state.date.date()}")
-    market = _Market.build(cfg, universe, prices, dates, state)
+    market = _Market.build(cfg, universe, prices, raw, dates, state)
     q0 = np.array([[state.quantities.get(s, 0.0) for s in cfg.symbols]], dtype=float)
     unpriced = (q0[0] != 0) & ~np.isfinite(market.marks[0])
     if unpriced.any():

@@ -119,12 +119,7 @@ def _result(cfg, universe, didx, P, out, state, parts: _Parts) -> EngineResult:
         "invested": nav - cash, "costs": out.costs[0], "turnover": out.turnover[0],
         "daily_return": nav / prev - 1.0, "rebalanced": out.rebalanced[0],
         "model_version": _coded_str(vcodes, vnames)})
-    t, n, qv = _held(out.seg_start, out.seg_q[0], L)
-    price = P[t, n]
-    mv = qv * price
-    pos_df = _frame({"date": didx[t], "portfolio_id": _const_str(pid, len(t)),
-                     "symbol": _str_take(cfg.symbols, n), "quantity": qv, "price": price,
-                     "market_value": mv, "weight": mv / nav[t], "model_version": _coded_str(vcodes[t], vnames)})
+    pos_df = _position_frame(pid, cfg.symbols, didx, P, nav, out, vcodes, vnames)
     trades_df = _trade_frame(pid, didx, cfg.symbols, parts, P)
     all_syms = [*cfg.symbols, universe.cash_symbol]
     Wc = np.concatenate([parts.W, 1.0 - parts.W.sum(axis=1, keepdims=True)], axis=1)
@@ -132,7 +127,7 @@ def _result(cfg, universe, didx, P, out, state, parts: _Parts) -> EngineResult:
     weights_df = _frame({"date": didx[np.repeat(parts.wev, m)], "portfolio_id": _const_str(pid, E * m),
                          "symbol": _str_take(all_syms, np.tile(np.arange(m), E)), "weight": Wc.ravel(),
                          "adopted": np.repeat(parts.adopted, m),
-                         "model_version": _obj_str(np.repeat(parts.w_versions, m))})
+                         "model_version": _obj_str(parts.w_versions, repeat=m)})
     adopted_at = np.flatnonzero(parts.adopted)
     q_end = out.seg_q[0, -1]
     nav_s = pd.Series(nav, index=didx)
@@ -150,13 +145,36 @@ def _result(cfg, universe, didx, P, out, state, parts: _Parts) -> EngineResult:
     return EngineResult(nav_df, pos_df, trades_df, weights_df, final)
 
 
-def _held(seg_start: np.ndarray, seg_q: np.ndarray, L: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _position_frame(pid: str, symbols: Sequence[str], didx: pd.DatetimeIndex, P: np.ndarray, nav: np.ndarray,
+                    out, vcodes: np.ndarray, vnames: list[str | None]) -> pd.DataFrame:
+    """One row per held (date, symbol), day-major. When every asset is held all along (static
+    mixes, equal weight) the rows are the (L, N) grid itself: reshapes and repeats instead of
+    gathers."""
+    L, N = len(nav), len(symbols)
+    t, n, qv = _held(out.seg_start, out.seg_q[0], L)
+    if t is None:
+        price, dates, day_nav = np.ascontiguousarray(P).reshape(-1), didx.repeat(N), np.repeat(nav, N)
+        symbol = _tiled_str(symbols, L)
+    else:
+        price, dates, day_nav = P[t, n], didx[t], nav[t]
+        symbol = _str_take(symbols, n)
+    if all(v is None for v in vnames):
+        version = _coded_str(np.zeros(len(qv), dtype=np.int64), [None])
+    else:
+        version = _coded_str(np.repeat(vcodes, N) if t is None else vcodes[t], vnames)
+    mv = qv * price
+    return _frame({"date": dates, "portfolio_id": _const_str(pid, len(qv)), "symbol": symbol,
+                   "quantity": qv, "price": price, "market_value": mv, "weight": mv / day_nav,
+                   "model_version": version})
+
+
+def _held(seg_start: np.ndarray, seg_q: np.ndarray, L: int):
     """(day, asset, quantity) of every non-zero holding, day-major and asset order within a
-    day, without materialising the (L, N) holdings: a segment's held assets repeat every day."""
+    day, without materialising the (L, N) holdings: a segment's held assets repeat every day.
+    Day and asset are None when every asset is held on every day (the rows are the grid)."""
     seg = np.searchsorted(seg_start, np.arange(L), side="right") - 1
     if np.all(seg_q != 0):                                  # every asset held all along
-        N = seg_q.shape[1]
-        return np.repeat(np.arange(L), N), np.tile(np.arange(N), L), seg_q[seg].ravel()
+        return None, None, seg_q[seg].ravel()
     s_idx, cols = np.nonzero(seg_q)                          # held assets per segment, in order
     qs = seg_q[s_idx, cols]
     per_seg = np.bincount(s_idx, minlength=len(seg_start))
@@ -182,12 +200,20 @@ def _str_take(values: Sequence[str], codes: np.ndarray):
 
 def _const_str(value: str, n: int):
     """A string column repeating `value` n times, built from Arrow buffers directly."""
+    return _tiled_str([value], n)
+
+
+def _tiled_str(values: Sequence[str], n: int):
+    """A string column of `values` repeated n times over (v0, v1, ..., v0, v1, ...), built
+    from Arrow buffers directly (no gather, no Python object per row)."""
     if not _ARROW_STR:
-        return np.full(n, value, dtype=object)
+        return np.tile(np.asarray(values, dtype=object), n)
     from pandas.arrays import ArrowStringArray
-    b = value.encode()
-    offsets = np.arange(n + 1, dtype=np.int64) * len(b)
-    arr = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(b * n))
+    encoded = [v.encode() for v in values]
+    lengths = np.array([len(b) for b in encoded], dtype=np.int64)
+    ends = np.cumsum(np.tile(lengths, n))
+    offsets = np.concatenate([[0], ends]).astype(np.int64)
+    arr = pa.LargeStringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded) * n))
     return ArrowStringArray(arr, dtype=_STR)
 
 
@@ -203,14 +229,15 @@ def _coded_str(codes: np.ndarray, names: Sequence[str | None]):
     return ArrowStringArray(pa.array(names, pa.large_string()).take(idx), dtype=_STR)
 
 
-def _obj_str(values: np.ndarray):
-    """A nullable string column from a short object array of str / None."""
+def _obj_str(values: np.ndarray, repeat: int = 1):
+    """A nullable string column from a short object array of str / None, each value `repeat`
+    times in a row."""
     values = np.asarray(values, dtype=object)
     if not any(v is not None for v in set(values.tolist())):
-        return _coded_str(np.zeros(len(values), dtype=np.int64), [None])
+        return _coded_str(np.zeros(len(values) * repeat, dtype=np.int64), [None])
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     names = [None, *map(str, uniques)]
-    return _coded_str(codes + 1, names)
+    return _coded_str(np.repeat(codes + 1, repeat), names)
 
 
 def _frame(columns: dict) -> pd.DataFrame:
