@@ -36,8 +36,7 @@ from pipelines.portfolio.trading import (
 
 DRIFT_CHUNK = 256
 SEGMENT_MARKS_MIN_K = 16  # from this many portfolios, mark NAV segment by segment
-# At most this many Jacobi sweeps of the bt fill chain (bt_sweep_count): each contracts the
-# error by about the cost rate.
+# Jacobi sweeps of the bt fill chain: each contracts the error by about cost x drift (1e-3).
 BT_SWEEPS = 8
 BT_SWEEP_TOLERANCE = 1e-12
 
@@ -374,18 +373,6 @@ def _segment_marks(cash_e: np.ndarray, crel: np.ndarray, q: np.ndarray, P: np.nd
     return navT.T, (np.zeros((K, 0)) if cashT is None else cashT.T)
 
 
-def bt_sweep_count(rate: np.ndarray) -> int:
-    """Jacobi sweeps of the bt fill chain for these cost rates: one when nothing costs (the
-    first sweep is then the exact solution, later ones only move rounding), else enough for
-    the contraction by about the rate per sweep to take an error of 100 x rate below 1e-16,
-    at most BT_SWEEPS. A function of the configuration only, never of the prices, so a
-    history cut at D sweeps exactly as the whole backfill does."""
-    r = float(np.max(rate, initial=0.0))
-    if r == 0.0:
-        return 1
-    return int(min(BT_SWEEPS, max(2, np.ceil(-18.0 / np.log10(r)))))
-
-
 def _bt_sweeps(W, G, cg, rate):
     """bt's fill convention over all rebalance dates at once.
 
@@ -393,9 +380,9 @@ def _bt_sweeps(W, G, cg, rate):
     Its sensitivity to x is only cost-rate x drift (about 1e-3), so Jacobi sweeps over the whole
     chain from the zero-cost solution (a_k = w_k) contract by that factor each time and reach
     machine precision in a few sweeps, each one array expression over (K, m, N). The number of
-    sweeps depends on the cost rates alone (`bt_sweep_count`), never on the data, not "until
-    converged": then date k's weights are the same bits whatever dates follow it, so a history
-    cut at D (the daily run) equals the full backfill.
+    sweeps is fixed (not "until converged"): then date k's weights are the same bits whatever
+    dates follow it, so a history cut at D (the daily run) equals the full backfill. Only an
+    exact fixed point (no costs) stops early: every prefix of the chain is then exact too.
     """
     K, m, N = W.shape
     a, z = W.copy(), 1.0 - W.sum(-1)
@@ -403,9 +390,7 @@ def _bt_sweeps(W, G, cg, rate):
     closing = closing if closing.any() else None
     xa = np.zeros((K, m, N))            # pre-trade weights; row 0 (inception, all cash) stays zero
     zc = np.ones((K, m))                # pre-trade cash weight
-    sweeps = bt_sweep_count(rate)
-    a_prev = z_prev = None
-    for _ in range(sweeps):
+    for _ in range(BT_SWEEPS):
         xs = a[:, :-1] * G[None]
         cs = z[:, :-1] * cg[None]
         S1 = sum_last(xs) + cs
@@ -419,9 +404,11 @@ def _bt_sweeps(W, G, cg, rate):
         vplus = sum_last(post) + cash_post
         a_prev, z_prev = a, z
         a, z = post / vplus[..., None], cash_post / vplus
+        if np.array_equal(a, a_prev) and np.array_equal(z, z_prev):
+            break  # an exact fixed point (no costs): every later sweep is the same, any prefix too
     err = max(float(np.abs(a - a_prev).max(initial=0.0)), float(np.abs(z - z_prev).max(initial=0.0)))
-    if sweeps > 1 and err > BT_SWEEP_TOLERANCE:
-        raise ArithmeticError(f"bt fills did not converge in {sweeps} sweeps (last change {err:.3g}); "
+    if err > BT_SWEEP_TOLERANCE:
+        raise ArithmeticError(f"bt fills did not converge in {BT_SWEEPS} sweeps (last change {err:.3g}); "
                               "cost rates this high need the stepping kernel")
     S = np.concatenate([np.ones((K, 1)), S1], axis=1)
     return a, z, S, 1.0 - vplus
