@@ -8,7 +8,9 @@ design (run ids, wall-clock times, training seconds, code version, artifact path
     python scripts/table_hashes.py var/warehouse.duckdb [other/warehouse.duckdb]
 
 With two warehouses it prints both hashes side by side and, for a table that differs, the
-largest relative difference of each numeric column over rows matched on the text columns.
+portfolios whose rows differ and, per numeric column over rows matched on the other columns, the
+largest difference relative to the column's largest magnitude (a relative difference row by row
+would blow up where a value is a rounding residue next to zero).
 """
 
 from __future__ import annotations
@@ -44,20 +46,33 @@ def table_hashes(path: str) -> dict[str, tuple[int, str]]:
     return out
 
 
-def max_relative_differences(a: str, b: str, table: str) -> dict[str, float]:
-    """Largest |x_a - x_b| / max(|x_a|, 1e-300) per numeric column, rows joined on the others."""
+def _attach(con: duckdb.DuckDBPyConnection, path: str, alias: str) -> None:
+    quoted = path.replace("'", "''")  # ATTACH takes no bound parameter
+    con.execute(f"ATTACH '{quoted}' AS {alias} (READ_ONLY)")
+
+
+def differences(a: str, b: str, table: str) -> tuple[list[str], dict[str, float]]:
+    """(portfolios whose rows differ, {numeric column: max |x_a - x_b| / max |x_a|}), rows
+    joined on the non-numeric columns."""
     con = duckdb.connect()
-    con.execute(f"ATTACH '{a}' AS a (READ_ONLY)")
-    con.execute(f"ATTACH '{b}' AS b (READ_ONLY)")
+    _attach(con, a, "a")
+    _attach(con, b, "b")
     cols = _columns(con.execute("USE a") or con, table)
     numeric = [c for c, t in cols if t in ("DOUBLE", "FLOAT") or t.startswith("DECIMAL")]
     keys = [c for c, t in cols if c not in numeric and t not in ("JSON", "MAP")]
     if not numeric or not keys:
-        return {}
-    on = " AND ".join(f'x."{k}" IS NOT DISTINCT FROM y."{k}"' for k in keys)
-    sel = ", ".join(f'max(abs(x."{c}" - y."{c}") / greatest(abs(x."{c}"), 1e-300))' for c in numeric)
-    row = con.execute(f'SELECT {sel} FROM a.main."{table}" x JOIN b.main."{table}" y ON {on}').fetchone()
-    return {c: float(v or 0.0) for c, v in zip(numeric, row, strict=True)}
+        return [], {}
+    join = f'FROM a.main."{table}" x JOIN b.main."{table}" y ON ' + " AND ".join(
+        f'x."{k}" IS NOT DISTINCT FROM y."{k}"' for k in keys)
+    sel = ", ".join(f'max(abs(x."{c}" - y."{c}")) / greatest(max(abs(x."{c}")), 1e-300)' for c in numeric)
+    row = con.execute(f"SELECT {sel} {join}").fetchone()
+    portfolios: list[str] = []
+    if "portfolio_id" in keys:
+        differ = " OR ".join(f'x."{c}" IS DISTINCT FROM y."{c}"' for c in numeric)
+        portfolios = [p for (p,) in con.execute(f"SELECT DISTINCT x.portfolio_id {join} WHERE {differ} ORDER BY 1")
+                      .fetchall()]
+    con.close()
+    return portfolios, {c: float(v or 0.0) for c, v in zip(numeric, row, strict=True)}
 
 
 def main(argv: list[str]) -> int:
@@ -74,9 +89,12 @@ def main(argv: list[str]) -> int:
         line = "  ".join(f"{n:>10,} {d}" for n, d in cells)
         print(f"{t:<26} {line}{'' if same else '  DIFFERS'}")
         if not same and all(t in h for h in hashes):
-            for c, v in max_relative_differences(argv[0], argv[1], t).items():
+            portfolios, scaled = differences(argv[0], argv[1], t)
+            if portfolios:
+                print(f"{'':<28}rows differ for {', '.join(portfolios)}")
+            for c, v in scaled.items():
                 if v:
-                    print(f"{'':<28}{c}: max relative difference {v:.1e}")
+                    print(f"{'':<28}{c}: max difference {v:.1e} of the column's largest magnitude")
     if len(hashes) == 2:
         print(f"{len(names) - differ} of {len(names)} tables identical")
     return 0
