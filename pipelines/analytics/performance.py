@@ -5,6 +5,9 @@ CAGR = (1 + total)^(252 / n) - 1; volatility and tracking error use the sample s
 deviation (ddof=1); Sharpe and Sortino use daily excess returns over the cash index (the
 risk-free rate); Sortino's downside deviation is sqrt(mean(min(excess, 0)^2)); drawdowns start
 from the wealth at the close before the window; hit rate is the share of days with r > 0.
+The information ratio is left empty when the tracking error is below MIN_TRACKING_ERROR: the
+active returns are then rounding residue (a portfolio holding its benchmark), and their ratio
+is noise, not skill.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import pandas as pd
 
 DAYS = 252
 WINDOWS = ("inception", "1y", "3y", "5y", "ytd")
+MIN_TRACKING_ERROR = 1e-9  # a year; a real tracking error is at least a basis point, 1e-4
 
 
 def window_start(window: str, first: pd.Timestamp, as_of: pd.Timestamp) -> pd.Timestamp:
@@ -79,7 +83,7 @@ def metrics(r: pd.Series, rf: pd.Series, bench: pd.Series | None = None,
             te = float(np.std(active, ddof=1) * np.sqrt(DAYS))
             out["benchmark_return"] = float(np.prod(1.0 + b[ok]) - 1.0)
             out["tracking_error"] = te
-            out["information_ratio"] = float(active.mean() * DAYS / te) if te > 0 else None
+            out["information_ratio"] = float(active.mean() * DAYS / te) if te > MIN_TRACKING_ERROR else None
     return out
 
 

@@ -33,6 +33,17 @@ def test_metrics_match_hand_computed_values():
     assert np.isclose(m["information_ratio"], a.mean() * 252 / m["tracking_error"])
 
 
+def test_no_information_ratio_from_a_tracking_error_of_rounding_residue():
+    # a portfolio holding its benchmark: active returns of 1e-18 are float residue, their ratio noise
+    idx = pd.bdate_range("2021-01-04", periods=60)
+    b = pd.Series(np.random.default_rng(1).normal(0.0, 0.01, 60), index=idx)
+    r = b + np.random.default_rng(2).normal(0.0, 1e-18, 60)
+    m = metrics(r, pd.Series(0.0, index=idx), b)
+    assert 0 < m["tracking_error"] < 1e-15 and m["information_ratio"] is None
+    m = metrics(b + np.random.default_rng(2).normal(0.0, 1e-5, 60), pd.Series(0.0, index=idx), b)
+    assert m["tracking_error"] > 1e-5 and m["information_ratio"] is not None
+
+
 def test_drawdown_from_the_start_has_no_peak_date():
     idx = pd.bdate_range("2021-01-04", periods=3)
     mdd, peak, trough, rec = drawdown(pd.Series([-0.1, 0.05, 0.0], index=idx))
