@@ -13,8 +13,8 @@ from pipelines.allocation.catalog import build_strategy
 from pipelines.config import PortfolioConfig, Universe
 from pipelines.portfolio import simulate
 from pipelines.portfolio.costs import CostArrays
-from pipelines.portfolio.engine import is_vectorisable
-from pipelines.portfolio.rebalancing import calendar_mask
+from pipelines.portfolio.engine import is_vectorisable, symbol_prices
+from pipelines.portfolio.rebalancing import calendar_mask, rebalance_events
 from pipelines.portfolio.trading import bound_weights
 
 
@@ -46,17 +46,18 @@ def run_batch(cfgs: Sequence[PortfolioConfig], universe: Universe, prices: pd.Da
     where = index.get_indexer(didx)
     if np.any(where < 0):
         raise KeyError(f"no prices for {didx[where < 0][0].date()}")
-    P = prices[syms].to_numpy(dtype=float)[where]
+    closes = symbol_prices(prices, [*syms, universe.cash_symbol])
+    P = closes[where, :-1]
     gaps = ~np.isfinite(P)
     if gaps.any():
         d, n = np.argwhere(gaps)[0]
         raise ValueError(f"run_batch: {syms[n]} has no price on {didx[d].date()}; a batch needs every "
                          "symbol priced on every date (start the batch where all have prices)")
-    C = prices[universe.cash_symbol].to_numpy(dtype=float)
+    C = closes[:, -1]
     ratio = np.ones(len(where))
     if first.accrue_cash:
         ratio = C[where] / C[np.concatenate([[where[0]], where[:-1]])]
-    events = np.unique(np.concatenate([[0], np.flatnonzero(calendar_mask(first.rebalance, index)[where])]))
+    events = rebalance_events(calendar_mask(first.rebalance, index)[where])
     W = _targets(cfgs, syms, P[events])
     costs = CostArrays.build([c.costs for c in cfgs], syms, universe.asset_classes)
     out = simulate.vectorised(P, ratio, events, W, np.array([c.initial_capital for c in cfgs]), costs,

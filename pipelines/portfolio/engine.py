@@ -43,7 +43,7 @@ from pipelines.allocation.catalog import build_strategy
 from pipelines.config import PortfolioConfig, Universe
 from pipelines.portfolio import simulate, tables
 from pipelines.portfolio.costs import CostArrays
-from pipelines.portfolio.rebalancing import calendar_mask
+from pipelines.portfolio.rebalancing import calendar_mask, rebalance_events
 from pipelines.portfolio.trading import TradeSpec, bound_weights
 
 log = logging.getLogger(__name__)
@@ -152,7 +152,7 @@ def advance(cfg: PortfolioConfig, universe: Universe, prices: pd.DataFrame, stat
     if strategy.needs.models and models is None:
         raise AllocationError(f"{cfg.id}: strategy {cfg.strategy} reads models; pass `models`")
     vector = kernel == "auto" and is_vectorisable(cfg, strategy)
-    raw = _symbol_prices(prices, cfg.symbols)
+    raw = symbol_prices(prices, cfg.symbols)
     if state.date is not None and vector:
         full = _run(cfg, universe, prices, raw, _run_dates(cfg, prices.index, raw, None, through),
                     PortfolioState.initial(cfg), strategy, models, vector)
@@ -176,20 +176,23 @@ def _run_dates(cfg: PortfolioConfig, idx: pd.DatetimeIndex, raw: np.ndarray, aft
                through: pd.Timestamp) -> pd.DatetimeIndex:
     """Trading dates to process: after the state date, or from inception (the first date on
     or after `cfg.inception` where every symbol has a price in `raw`, the symbols' closes)."""
+    days = idx.values                                   # numpy comparisons: a tenth of the index's
+    last = days <= through.to_datetime64()
     if after is not None:
-        return idx[(idx > after) & (idx <= through)]
-    ok = (idx >= pd.Timestamp(cfg.inception)) & (idx <= through)
+        return idx[(days > pd.Timestamp(after).to_datetime64()) & last]
+    ok = (days >= pd.Timestamp(cfg.inception).to_datetime64()) & last
     complete = ok & np.isfinite(raw).all(axis=1)
     if not complete.any():
         return idx[:0]
-    return idx[ok & (idx >= idx[np.argmax(complete)])]
+    return idx[ok & (days >= days[np.argmax(complete)])]
 
 
-def _symbol_prices(prices: pd.DataFrame, symbols: Sequence[str]) -> np.ndarray:
-    """(n_rows, n_symbols) closes of `symbols` in their order, NaN where there is none."""
+def symbol_prices(prices: pd.DataFrame, symbols: Sequence[str]) -> np.ndarray:
+    """(n_rows, n_symbols) closes of `symbols` in their order, NaN where there is none (a
+    KeyError names a symbol `prices` lacks). A tenth of `prices[symbols].to_numpy()`."""
     if not symbols:
         return np.empty((len(prices), 0))
-    position = {c: i for i, c in enumerate(prices.columns)}  # a dict: pandas' indexer costs more here
+    position = {c: i for i, c in enumerate(prices.columns.tolist())}  # a dict: pandas' indexer costs more
     return np.ascontiguousarray(prices.to_numpy(dtype=float)[:, [position[s] for s in symbols]])
 
 
@@ -228,7 +231,7 @@ class _Market:
     @classmethod
     def build(cls, cfg: PortfolioConfig, universe: Universe, prices: pd.DataFrame, raw: np.ndarray,
               dates: pd.DatetimeIndex, state: PortfolioState) -> _Market:
-        """raw: the symbols' closes at every row of `prices` (`_symbol_prices`)."""
+        """raw: the symbols' closes at every row of `prices` (`symbol_prices`)."""
         index = prices.index
         where = index.get_indexer(dates)
         rows = _rows(where)
@@ -297,7 +300,7 @@ def _name_position(exc: Exception, cfg: PortfolioConfig, market: _Market) -> str
 
 def _vectorised(cfg: PortfolioConfig, strategy: PriceOnlyStrategy, market: _Market,
                 costs: CostArrays) -> simulate.VectorOutput:
-    events = np.unique(np.concatenate([[0], np.flatnonzero(market.calendar)]))
+    events = rebalance_events(market.calendar)
     W = bound_weights(strategy.price_weights(cfg.symbols, market.marks[events]), *cfg.weight_bounds)[None]
     return simulate.vectorised(market.marks, market.ratio, events, W, np.array([cfg.initial_capital]),
                                costs, np.array([cfg.cash_buffer]), cfg.fill_convention)

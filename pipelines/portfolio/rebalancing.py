@@ -76,6 +76,13 @@ def calendar_mask(rule: RebalanceRule, index: Sequence[pd.Timestamp]) -> np.ndar
     return _anchors_on_or_before(days, rule) > prev
 
 
+def rebalance_events(fires: np.ndarray) -> np.ndarray:
+    """Run positions that rebalance: 0 (the first run date trades) and every position where the
+    calendar mask `fires`, in order."""
+    at = np.flatnonzero(fires)
+    return at if len(at) and at[0] == 0 else np.concatenate([np.zeros(1, dtype=at.dtype), at])
+
+
 def band_widths(rule: RebalanceRule, symbols: Sequence[str], targets: np.ndarray) -> np.ndarray:
     """Half-width of each asset's band around `targets` (..., n_assets); inf without a band."""
     targets = np.asarray(targets, dtype=float)

@@ -210,10 +210,13 @@ def _tiled_str(values: Sequence[str], n: int):
         return np.tile(np.asarray(values, dtype=object), n)
     from pandas.arrays import ArrowStringArray
     encoded = [v.encode() for v in values]
-    lengths = np.array([len(b) for b in encoded], dtype=np.int64)
-    ends = np.cumsum(np.tile(lengths, n))
-    offsets = np.concatenate([[0], ends]).astype(np.int64)
-    arr = pa.LargeStringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded) * n))
+    start = np.zeros(len(encoded) + 1, dtype=np.int64)     # each value's start within one tile
+    np.cumsum([len(b) for b in encoded], out=start[1:])
+    total, k = int(start[-1]), len(encoded)
+    offsets = np.empty(n * k + 1, dtype=np.int64)
+    np.add((np.arange(n, dtype=np.int64) * total)[:, None], start[:-1], out=offsets[:-1].reshape(n, k))
+    offsets[-1] = n * total
+    arr = pa.LargeStringArray.from_buffers(n * k, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded) * n))
     return ArrowStringArray(arr, dtype=_STR)
 
 
