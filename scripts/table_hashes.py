@@ -57,7 +57,8 @@ def differences(a: str, b: str, table: str) -> tuple[list[str], dict[str, float]
     con = duckdb.connect()
     _attach(con, a, "a")
     _attach(con, b, "b")
-    cols = _columns(con.execute("USE a") or con, table)
+    con.execute("USE a")
+    cols = _columns(con, table)
     numeric = [c for c, t in cols if t in ("DOUBLE", "FLOAT") or t.startswith("DECIMAL")]
     keys = [c for c, t in cols if c not in numeric and t not in ("JSON", "MAP")]
     if not numeric or not keys:

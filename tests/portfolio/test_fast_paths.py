@@ -4,20 +4,22 @@
   one-row static-mix targets) equal each portfolio run alone;
 - holdings rows built from segments equal the non-zero entries of the materialised holdings;
 - string columns gathered by Arrow equal (values and dtype) the ones pandas builds from objects;
-- the cost fixed point equals twelve plain sweeps.
+- the cost fixed point equals twelve plain sweeps;
+- closes by column position, period runs and rebalance events equal the pandas / np.unique forms.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from pipelines.allocation.strategies.equal_weight import EqualWeight
 from pipelines.allocation.strategies.static_mix import StaticMix
 from pipelines.config import CostModel, PortfolioConfig, RebalanceRule, Settings
-from pipelines.portfolio import simulate, tables, trading
+from pipelines.portfolio import rebalancing, simulate, tables, trading
 from pipelines.portfolio.batch import run_batch
-from pipelines.portfolio.engine import PortfolioState, advance
+from pipelines.portfolio.engine import PortfolioState, advance, symbol_prices
 
 UNIVERSE = Settings.from_env().universe
 SYMS = ["SPX", "UST10Y", "WTI"]
@@ -75,6 +77,39 @@ def test_arrow_string_columns_match_pandas():
     pd.testing.assert_series_equal(fast, plain)
     pd.testing.assert_series_equal(pd.Series(tables._const_str("pid", 4)), pd.Series(["pid"] * 4))
     pd.testing.assert_series_equal(pd.Series(tables._const_str("pid", 0)), pd.Series([], dtype=plain.dtype))
+    for values, n in [(names, 3), (["é", "", "xy"], 2), (["a"], 0), ([], 4)]:
+        tiled = pd.Series(tables._tiled_str(values, n))
+        pd.testing.assert_series_equal(tiled, pd.Series(np.tile(np.array(values, dtype=object), n), dtype=plain.dtype))
+
+
+def test_held_rows_of_an_always_held_grid_are_the_grid():
+    seg_q = np.random.default_rng(6).uniform(1, 2, size=(4, 3))
+    seg_start = np.array([0, 2, 7, 8])
+    t, n, q = tables._held(seg_start, seg_q, 12)
+    assert t is None and n is None
+    np.testing.assert_array_equal(q, seg_q[np.searchsorted(seg_start, np.arange(12), side="right") - 1].ravel())
+
+
+def test_closes_by_position_equal_the_frame_columns():
+    prices = _prices(50)
+    for syms in (["WTI", "SPX"], ["CASH", "UST10Y", "SPX", "WTI"], []):
+        np.testing.assert_array_equal(symbol_prices(prices, syms), prices[syms].to_numpy(dtype=float))
+    with pytest.raises(KeyError, match="GOLD"):
+        symbol_prices(prices, ["SPX", "GOLD"])
+
+
+def test_period_runs_and_rebalance_events_equal_np_unique():
+    rng = np.random.default_rng(8)
+    for _ in range(50):
+        ordered = np.sort(rng.integers(0, 12, int(rng.integers(0, 40))))
+        shuffled = rng.permutation(ordered)
+        for values in (ordered, shuffled):
+            got, want = rebalancing._runs(values), np.unique(values, return_inverse=True)
+            np.testing.assert_array_equal(got[0], want[0])
+            np.testing.assert_array_equal(got[1], want[1])
+        fires = rng.random(int(rng.integers(1, 30))) < 0.3
+        np.testing.assert_array_equal(rebalancing.rebalance_events(fires),
+                                      np.unique(np.concatenate([[0], np.flatnonzero(fires)])))
 
 
 def test_cost_fraction_equals_plain_sweeps():
